@@ -1,0 +1,56 @@
+/**
+ * Retry delays and failure fingerprints: pure functions the job activity uses.
+ */
+import { createHash } from 'node:crypto';
+import type { RetryPolicy } from './shared';
+
+/**
+ * The delay before the attempt after `attempt` (1-based): exponential, capped at the maximum
+ * interval, then moved by up to `jitterRatio` either way and capped again. The server's own
+ * backoff has no jitter, so the activity hands this to it as `nextRetryDelay`.
+ */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(policy.maximumIntervalMs, policy.initialIntervalMs * policy.backoffCoefficient ** (attempt - 1));
+  const jittered = base * (1 + policy.jitterRatio * (2 * random() - 1));
+  return Math.max(1, Math.min(policy.maximumIntervalMs, Math.round(jittered)));
+}
+
+/**
+ * Replaces what varies between occurrences of one failure (numbers, ids, quoted values) so
+ * that `timeout after 1203 ms` and `timeout after 877 ms` read the same.
+ */
+export function normaliseMessage(message: string): string {
+  return message
+    .replace(/"[^"]*"|'[^']*'|`[^`]*`/g, '<str>')
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
+    .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{12,}\b/gi, '<id>')
+    .replace(/\d+(\.\d+)?/g, '<n>')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The first stack frame that is the handler's own code, not rebound's or a dependency's. */
+export function topFrame(stack: string | undefined): string {
+  if (!stack) return '';
+  for (const line of stack.split('\n').slice(1)) {
+    const frame = line.trim();
+    if (!frame.startsWith('at ') || frame.includes('node_modules') || frame.includes('node:')) continue;
+    if (/[/\\]activities[/\\]run-job\.[jt]s/.test(frame)) continue;
+    // Keep the function and file, drop line and column: a frame stays the same across small edits.
+    return frame.replace(/:\d+:\d+\)?$/, '').replace(/^at /, '');
+  }
+  return '';
+}
+
+/** A short, stable id for failures alike: error type, normalised message and top handler frame. */
+export function failureFingerprint(errorType: string, message: string, stack?: string): string {
+  return createHash('sha256')
+    .update(`${errorType}\n${normaliseMessage(message)}\n${topFrame(stack)}`)
+    .digest('hex')
+    .slice(0, 12);
+}
+
+/** A stack cut to its first `lines` lines and `chars` characters. */
+export function trimStack(stack: string | undefined, lines = 12, chars = 2_000): string | undefined {
+  return stack?.split('\n').slice(0, lines).join('\n').slice(0, chars);
+}

@@ -1,0 +1,46 @@
+/**
+ * Logging: pino JSON on stderr (stdout stays free for `--json` output), pretty on a terminal.
+ */
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  /** pino level. @defaultValue `LOG_LEVEL` from the environment, else `info` */
+  level?: string;
+  /** Human-readable lines instead of JSON. @defaultValue true when stderr is a terminal */
+  pretty?: boolean;
+}
+
+/** A pino logger that writes to stderr. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
+  const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
+  if (pretty) {
+    return pino({
+      level,
+      base: { pid: undefined, hostname: undefined },
+      transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+    });
+  }
+  return pino({ level, base: undefined }, pino.destination(2));
+}
+
+const pinoToTemporal: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' };
+
+/**
+ * Sends the Temporal SDK's own logs, workflow logs among them, to `logger`. Takes effect once
+ * per process, before the first worker connection; later calls do nothing.
+ */
+export function installRuntimeLogger(logger: Logger): void {
+  if (Runtime._instance) return;
+  Runtime.install({
+    logger: new DefaultLogger(pinoToTemporal[logger.level] ?? 'INFO', ({ level, message, meta }) => {
+      // rebound logs each failed attempt itself, with the job's id, type and attempt.
+      const quiet = message === 'Activity failed' || message === 'Activity completed';
+      const method = quiet || level === 'TRACE' ? (quiet ? 'debug' : 'trace') : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+      logger[method]({ ...meta }, message);
+    }),
+  });
+}

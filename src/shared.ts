@@ -1,0 +1,219 @@
+/**
+ * The contract between job workflows and the outside world: message definitions, search
+ * attribute keys, status names and the types that cross the workflow boundary.
+ *
+ * This file is bundled into workflow code, so it imports nothing but `@temporalio/*`.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+/** Where a job is in its life. */
+export const JobStatus = {
+  Running: 'Running',
+  Succeeded: 'Succeeded',
+  DeadLettered: 'DeadLettered',
+  Cancelled: 'Cancelled',
+  Expired: 'Expired',
+} as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+/** Statuses a job never leaves. `DeadLettered` is not one: a dead job can be retried. */
+export const finalStatuses: readonly JobStatus[] = [JobStatus.Succeeded, JobStatus.Cancelled, JobStatus.Expired];
+
+/** Search attributes rebound sets on job workflows; the server must know every one of them. */
+export const searchAttributes = {
+  jobType: defineSearchAttributeKey('JobType', SearchAttributeType.KEYWORD),
+  jobStatus: defineSearchAttributeKey('JobStatus', SearchAttributeType.KEYWORD),
+  jobErrorType: defineSearchAttributeKey('JobErrorType', SearchAttributeType.KEYWORD),
+  jobFailureGroup: defineSearchAttributeKey('JobFailureGroup', SearchAttributeType.KEYWORD),
+  deadLetteredAt: defineSearchAttributeKey('DeadLetteredAt', SearchAttributeType.DATETIME),
+  jobAttempts: defineSearchAttributeKey('JobAttempts', SearchAttributeType.INT),
+} as const;
+
+/** The workflow type name of every job. */
+export const jobWorkflowType = 'jobWorkflow';
+
+/** The name of the activity that runs a job's handler. */
+export const runJobActivityName = 'runJob';
+
+/** A retry policy with every field resolved; durations in milliseconds. */
+export interface RetryPolicy {
+  /** Delay before the first retry. */
+  initialIntervalMs: number;
+  /** Each retry's delay is the previous one times this. */
+  backoffCoefficient: number;
+  /** No delay is longer than this. */
+  maximumIntervalMs: number;
+  /** Attempts in one round, the first included. */
+  maximumAttempts: number;
+  /** Each delay is moved at random by up to this fraction, up or down (0 to 1). */
+  jitterRatio: number;
+  /** Error types that dead-letter at once. */
+  nonRetryableErrorTypes: string[];
+}
+
+/** Timeouts of one attempt, in milliseconds. */
+export interface AttemptTimeouts {
+  /** How long one attempt may run. */
+  startToCloseMs: number;
+  /** How long an attempt may go without a heartbeat before it counts as lost. */
+  heartbeatMs: number;
+}
+
+/** What one attempt did. */
+export interface AttemptRecord {
+  /** 1 for the first run of the job, one more after each retry of a dead job. */
+  round: number;
+  /** Attempt number within the round, from 1. */
+  attempt: number;
+  /** Absent for an attempt that left no trace (its worker died before it could report). */
+  startedAt?: string;
+  endedAt?: string;
+  /** `Succeeded`, `Failed`, or `Lost` (the worker died or the attempt timed out). */
+  outcome: 'Succeeded' | 'Failed' | 'Lost';
+  errorType?: string;
+  message?: string;
+  /** The top of the stack, trimmed. */
+  stack?: string;
+  nonRetryable?: boolean;
+  /** The delay chosen before the next attempt, jitter included. */
+  nextDelayMs?: number;
+  /** Fingerprint of error type, normalised message and top handler frame: failures alike share it. */
+  fingerprint?: string;
+}
+
+/** One line of a job's timeline. */
+export interface TimelineEvent {
+  at: string;
+  event: 'Submitted' | 'Started' | 'DeadLettered' | 'Retried' | 'Succeeded' | 'Cancelled' | 'Expired';
+  detail?: string;
+}
+
+/** What the job workflow is started with. */
+export interface JobInput {
+  jobId: string;
+  type: string;
+  payload: unknown;
+  retry: RetryPolicy;
+  timeouts: AttemptTimeouts;
+  /** How long a dead job stays parked before it expires. */
+  retentionMs: number;
+  /** State carried across continue-as-new; absent on the first run. */
+  carried?: JobState;
+}
+
+/** The full record of a job, as the state query returns it. */
+export interface JobState {
+  jobId: string;
+  type: string;
+  status: JobStatus;
+  payload: unknown;
+  retry: RetryPolicy;
+  round: number;
+  /** Attempts made in the current round. */
+  attempts: number;
+  /** Attempts made over all rounds. */
+  totalAttempts: number;
+  /** The most recent attempts, oldest first (at most {@link attemptHistoryLimit}). */
+  attemptHistory: AttemptRecord[];
+  /** Attempts dropped from the front of the history to keep it bounded. */
+  attemptsDropped: number;
+  timeline: TimelineEvent[];
+  result?: unknown;
+  errorType?: string;
+  message?: string;
+  /** Fingerprint of the failure, for grouping dead jobs that failed alike. */
+  failureGroup?: string;
+  deadLetteredAt?: string;
+  expiresAt?: string;
+  /** Why the last retry or cancel was asked for. */
+  reason?: string;
+}
+
+/** How many attempts a job keeps in its history. */
+export const attemptHistoryLimit = 100;
+
+/** Input of the `retry` signal and update. */
+export interface RetryRequest {
+  /** A corrected payload; validated against the job type's schema before it is sent. */
+  payload?: unknown;
+  /** Fields of the retry policy to change for the new round. */
+  retryPolicy?: Partial<RetryPolicy>;
+  reason?: string;
+}
+
+/** Input of the `cancel` signal and update. */
+export interface CancelRequest {
+  reason?: string;
+}
+
+/** What a job workflow returns when it closes. */
+export interface JobOutcome {
+  jobId: string;
+  status: JobStatus;
+  attempts: number;
+  result?: unknown;
+  errorType?: string;
+  message?: string;
+}
+
+/** The job's full record. */
+export const stateQuery = defineQuery<JobState>('state');
+/** Retry a dead job: a new round of attempts. Same meaning as {@link retryUpdate}; for batch tools. */
+export const retrySignal = defineSignal<[RetryRequest?]>('retry');
+/** Cancel a dead job. Same meaning as {@link cancelUpdate}; for batch tools. */
+export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
+/** Retry a dead job; rejected when the job is not dead. Returns the state after it was accepted. */
+export const retryUpdate = defineUpdate<JobState, [RetryRequest?]>('retry');
+/** Cancel a dead job; rejected when the job is not dead. */
+export const cancelUpdate = defineUpdate<JobState, [CancelRequest?]>('cancel');
+/** Sent by the job's own activity when an attempt fails, so the history is live while it retries. */
+export const attemptFailedSignal = defineSignal<[{ record: AttemptRecord }]>('attemptFailed');
+
+/** Input of the activity that runs one attempt of a job. */
+export interface RunJobInput {
+  jobId: string;
+  type: string;
+  payload: unknown;
+  round: number;
+  retry: RetryPolicy;
+  heartbeatMs: number;
+}
+
+/** What the activity returns when an attempt succeeds: the handler's result and the round's attempts. */
+export interface RunJobResult {
+  result: unknown;
+  details: AttemptDetails;
+}
+
+/** Details carried by a failed attempt (and by heartbeats): the round's attempts so far. */
+export interface AttemptDetails {
+  round: number;
+  attempts: AttemptRecord[];
+}
+
+/** Why `policy` is out of range, or undefined when it is fine. Shared by clients and the workflow's validators. */
+export function retryPolicyProblem(policy: RetryPolicy): string | undefined {
+  const { maximumAttempts, backoffCoefficient, jitterRatio, initialIntervalMs, maximumIntervalMs } = policy;
+  if (!Number.isInteger(maximumAttempts) || maximumAttempts < 1) {
+    return `maxAttempts must be a whole number of at least 1, got ${JSON.stringify(maximumAttempts)}`;
+  }
+  if (typeof backoffCoefficient !== 'number' || !(backoffCoefficient >= 1)) {
+    return `backoffCoefficient must be a number of at least 1, got ${JSON.stringify(backoffCoefficient)}`;
+  }
+  if (typeof jitterRatio !== 'number' || !(jitterRatio >= 0 && jitterRatio <= 1)) {
+    return `jitterRatio must be between 0 and 1, got ${JSON.stringify(jitterRatio)}`;
+  }
+  if (!(initialIntervalMs > 0) || !(maximumIntervalMs >= initialIntervalMs)) {
+    return `maximumInterval (${maximumIntervalMs} ms) must be at least initialInterval (${initialIntervalMs} ms), both positive`;
+  }
+  if (!Array.isArray(policy.nonRetryableErrorTypes) || policy.nonRetryableErrorTypes.some((t) => typeof t !== 'string')) {
+    return 'nonRetryableErrorTypes must be a list of strings';
+  }
+  return undefined;
+}
+
+/** The workflow id of a job. */
+export function jobWorkflowId(jobId: string): string {
+  return `job-${jobId}`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Workers: poll a task queue and run job workflows and the job types' handlers.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { ReboundConfig } from './config';
+import { JobRegistry, type JobDefinition } from './jobs';
+import { createLogger, installRuntimeLogger, type Logger } from './logger';
+
+/** Where the workflows live: the compiled `.js` beside this file, or the `.ts` source when run from source. */
+export const workflowsPath = ['index.js', 'index.ts']
+  .map((file) => path.join(__dirname, '..', 'workflows', file))
+  .find((file) => existsSync(file))!;
+
+let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
+
+/** The workflow bundle, built once per process. */
+export function workflowBundle(): ReturnType<typeof bundleWorkflowCode> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export interface CreateWorkerOptions {
+  connection: NativeConnection;
+  config: Pick<ReboundConfig, 'namespace' | 'taskQueue' | 'dataConverter'>;
+  /** The job types this worker runs. */
+  jobs: Iterable<JobDefinition<any, any>>;
+  /** @defaultValue a pino logger on stderr */
+  logger?: Logger;
+  /** Passed to the SDK's worker as they are (concurrency limits, shutdown grace time...). */
+  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
+}
+
+/** Creates a worker for a set of job types. Run it with `worker.run()`; stop it with `worker.shutdown()`. */
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const logger = options.logger ?? createLogger();
+  installRuntimeLogger(logger);
+  const registry = new JobRegistry(options.jobs);
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.config.namespace,
+    taskQueue: options.config.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ registry, logger }),
+    dataConverter: options.config.dataConverter,
+    shutdownGraceTime: '5s',
+    ...options.workerOptions,
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * Starts one real Temporal dev server (the `temporal` CLI, found or installed the way
+ * `rebound dev` finds it) for the whole test run, and stops it at the end.
+ */
+import type { TestProject } from 'vitest/node';
+import { startDevServer, type DevServer } from '../src/dev-server';
+
+let server: DevServer | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  server = await startDevServer({
+    uiPort: false,
+    dynamicConfig: {
+      // New search attributes and visibility should be readable at once in tests.
+      'system.forceSearchAttributesCacheRefreshOnRead': true,
+    },
+  });
+  project.provide('temporalAddress', server.address);
+}
+
+export async function teardown(): Promise<void> {
+  await server?.stop();
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+  }
+}

@@ -1,0 +1,2 @@
+/** Every workflow a rebound worker runs. */
+export { jobWorkflow } from './job';
