@@ -1,14 +1,16 @@
 /**
  * Every activity rebound's workers run, made from their dependencies.
  */
+import { createDeadLetterActivities, type DeadLetterDeps } from './dead-letter';
 import { createRunJob, type RunJobDeps } from './run-job';
 
-export type ActivityDeps = RunJobDeps;
+export type ActivityDeps = RunJobDeps & DeadLetterDeps;
 
 /** Makes the activities of a worker. */
 export function createActivities(deps: ActivityDeps) {
   return {
     runJob: createRunJob(deps),
+    ...createDeadLetterActivities(deps),
   };
 }
 

@@ -98,6 +98,8 @@ export interface JobInput {
   timeouts: AttemptTimeouts;
   /** How long a dead job stays parked before it expires. */
   retentionMs: number;
+  /** How long before expiry the job is reported as expiring. @defaultValue one day */
+  expiryWarningMs?: number;
   /** State carried across continue-as-new; absent on the first run. */
   carried?: JobState;
 }
@@ -128,6 +130,8 @@ export interface JobState {
   expiresAt?: string;
   /** Why the last retry or cancel was asked for. */
   reason?: string;
+  /** Set once the dead-letter queue was told this job is close to expiry. */
+  expiryWarned?: boolean;
 }
 
 /** How many attempts a job keeps in its history. */
@@ -135,6 +139,8 @@ export const attemptHistoryLimit = 100;
 
 /** Input of the `retry` signal and update. */
 export interface RetryRequest {
+  /** Apply only if the job is still in this round (bulk operations use it to never apply twice). */
+  ifRound?: number;
   /** A corrected payload; validated against the job type's schema before it is sent. */
   payload?: unknown;
   /** Fields of the retry policy to change for the new round. */
@@ -144,6 +150,8 @@ export interface RetryRequest {
 
 /** Input of the `cancel` signal and update. */
 export interface CancelRequest {
+  /** Apply only if the job is still in this round. */
+  ifRound?: number;
   reason?: string;
 }
 
@@ -164,9 +172,9 @@ export const retrySignal = defineSignal<[RetryRequest?]>('retry');
 /** Cancel a dead job. Same meaning as {@link cancelUpdate}; for batch tools. */
 export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
 /** Retry a dead job; rejected when the job is not dead. Returns the state after it was accepted. */
-export const retryUpdate = defineUpdate<JobState, [RetryRequest?]>('retry');
+export const retryUpdate = defineUpdate<JobState, [RetryRequest]>('retry');
 /** Cancel a dead job; rejected when the job is not dead. */
-export const cancelUpdate = defineUpdate<JobState, [CancelRequest?]>('cancel');
+export const cancelUpdate = defineUpdate<JobState, [CancelRequest]>('cancel');
 /** Sent by the job's own activity when an attempt fails, so the history is live while it retries. */
 export const attemptFailedSignal = defineSignal<[{ record: AttemptRecord }]>('attemptFailed');
 
@@ -217,3 +225,144 @@ export function retryPolicyProblem(policy: RetryPolicy): string | undefined {
 export function jobWorkflowId(jobId: string): string {
   return `job-${jobId}`;
 }
+
+/** The workflow id of the dead-letter-queue workflow of a task queue. */
+export function deadLetterWorkflowId(taskQueue: string): string {
+  return `rebound-dlq-${taskQueue}`;
+}
+
+/** The workflow type name of the dead-letter-queue workflow. */
+export const deadLetterWorkflowType = 'deadLetterWorkflow';
+
+/** The workflow type name of a bulk retry or cancel. */
+export const bulkOperationWorkflowType = 'bulkOperationWorkflow';
+
+/** What a job tells the dead-letter queue when it enters or leaves the dead-letter state. */
+export interface JobEvent {
+  kind: 'deadLettered' | 'retried' | 'cancelled' | 'expired' | 'succeededAfterRetry' | 'expiring';
+  jobId: string;
+  /** The round the event belongs to: with kind and jobId, it makes the event idempotent. */
+  round: number;
+  type: string;
+  errorType: string;
+  failureGroup: string;
+  message?: string;
+  at: string;
+  expiresAt?: string;
+}
+
+/** Counters of one job type, one error type, or all. */
+export interface DeadLetterCounters {
+  /** Jobs dead-lettered now. */
+  deadNow: number;
+  /** Dead-letterings ever (a job retried and dead again counts twice). */
+  deadLettered: number;
+  retried: number;
+  cancelled: number;
+  expired: number;
+  succeededAfterRetry: number;
+}
+
+/** A group of dead jobs that failed alike. */
+export interface FailureGroup {
+  id: string;
+  errorType: string;
+  types: string[];
+  deadNow: number;
+  deadLettered: number;
+  firstSeen: string;
+  lastSeen: string;
+  example: string;
+}
+
+/** A threshold that raises an alert once per crossing and a recovery notice when it falls back. */
+export interface AlertThresholds {
+  /** Jobs dead now, over all types. */
+  deadNow?: number;
+  /** Jobs dead now, per job type. */
+  deadNowByType?: Record<string, number>;
+  /** Dead-letterings in the last minute, over all types. */
+  deadLetteredPerMinute?: number;
+}
+
+/** Alerting of a dead-letter queue. */
+export interface AlertConfig {
+  thresholds?: AlertThresholds;
+  /** A URL that gets each notification as a JSON POST. */
+  webhookUrl?: string;
+  /** How long before its expiry a parked job is reported. @defaultValue one day */
+  expiryWarningMs?: number;
+}
+
+/** A notification the dead-letter queue sends: to the log, and to the webhook when there is one. */
+export interface Notification {
+  kind: 'alert' | 'recovered' | 'expiring';
+  /** What crossed: `deadNow`, `deadNow:<type>`, `deadLetteredPerMinute`, or the job id for `expiring`. */
+  key: string;
+  value: number;
+  threshold?: number;
+  message: string;
+  at: string;
+  taskQueue: string;
+}
+
+/** The dead-letter queue's counters. */
+export interface DeadLetterStats {
+  taskQueue: string;
+  total: DeadLetterCounters;
+  byType: Record<string, DeadLetterCounters>;
+  byErrorType: Record<string, DeadLetterCounters>;
+  groups: FailureGroup[];
+  /** Alerts raised and not yet recovered. */
+  firing: string[];
+  /** Runs of the workflow so far (it continues as new to keep its history small). */
+  generation: number;
+}
+
+/** Input of the dead-letter-queue workflow. */
+export interface DeadLetterInput {
+  taskQueue: string;
+  alerts?: AlertConfig;
+  carried?: unknown;
+}
+
+/** A job's entry into or exit from the dead-letter state; sent by the job's activity. */
+export const jobEventSignal = defineSignal<[JobEvent]>('jobEvent');
+/** Replaces the alert configuration. */
+export const configureAlertsSignal = defineSignal<[AlertConfig]>('configureAlerts');
+/** The dead-letter queue's counters. */
+export const statsQuery = defineQuery<DeadLetterStats>('stats');
+
+/** What a bulk operation does to each job it selected. */
+export interface BulkOperationInput {
+  operationId: string;
+  kind: 'retry' | 'cancel';
+  /** The jobs selected at preview time, with the round each was in. */
+  jobs: { jobId: string; round: number }[];
+  /** Jobs per second. */
+  rate: number;
+  retryPolicy?: Partial<RetryPolicy>;
+  reason?: string;
+  /** Progress carried across continue-as-new. */
+  carried?: BulkProgress;
+}
+
+/** Where a bulk operation is. */
+export interface BulkProgress {
+  operationId: string;
+  kind: 'retry' | 'cancel';
+  state: 'Running' | 'Paused' | 'Completed' | 'Aborted';
+  matched: number;
+  done: number;
+  /** Jobs that were no longer dead in their selected round: retried or cancelled meanwhile. */
+  skipped: number;
+  failed: number;
+  remaining: number;
+  /** The latest failures, at most 20. */
+  errors: { jobId: string; message: string }[];
+}
+
+export const bulkProgressQuery = defineQuery<BulkProgress>('progress');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const abortSignal = defineSignal('abort');

@@ -8,6 +8,7 @@ import { createActivities } from '../activities';
 import type { ReboundConfig } from './config';
 import { JobRegistry, type JobDefinition } from './jobs';
 import { createLogger, installRuntimeLogger, type Logger } from './logger';
+import type { AlertConfig } from './shared';
 
 /** Where the workflows live: the compiled `.js` beside this file, or the `.ts` source when run from source. */
 export const workflowsPath = ['index.js', 'index.ts']
@@ -29,6 +30,8 @@ export interface CreateWorkerOptions {
   jobs: Iterable<JobDefinition<any, any>>;
   /** @defaultValue a pino logger on stderr */
   logger?: Logger;
+  /** Alert thresholds and webhook of the task queue's dead-letter queue (used when the worker starts it). */
+  alerts?: AlertConfig;
   /** Passed to the SDK's worker as they are (concurrency limits, shutdown grace time...). */
   workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
 }
@@ -43,7 +46,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: options.config.namespace,
     taskQueue: options.config.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ registry, logger }),
+    activities: createActivities({ registry, logger, alerts: options.alerts }),
     dataConverter: options.config.dataConverter,
     shutdownGraceTime: '5s',
     ...options.workerOptions,

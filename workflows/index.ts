@@ -1,2 +1,4 @@
 /** Every workflow a rebound worker runs. */
 export { jobWorkflow } from './job';
+export { deadLetterWorkflow } from './dead-letter';
+export { bulkOperationWorkflow } from './bulk';

@@ -15,6 +15,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   allHandlersFinished,
   workflowInfo,
@@ -34,12 +35,63 @@ import {
   type AttemptDetails,
   type AttemptRecord,
   type CancelRequest,
+  type JobEvent,
   type JobInput,
   type JobOutcome,
   type JobState,
   type RetryRequest,
   type TimelineEvent,
 } from '../src/shared';
+
+const { reportJobEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', maximumInterval: '30s', maximumAttempts: 20 },
+  summary: 'report to the dead-letter queue',
+});
+
+/**
+ * Reports to the dead-letter queue, one after another, without holding the job up: a parked job
+ * answers retry and cancel while its report is still on its way. The job awaits them before it ends.
+ */
+class Reports {
+  private chain: Promise<void> = Promise.resolve();
+
+  send(state: JobState, kind: JobEvent['kind']): void {
+    const event: JobEvent = {
+      kind,
+      jobId: state.jobId,
+      round: state.round,
+      type: state.type,
+      errorType: state.errorType ?? 'Error',
+      failureGroup: state.failureGroup ?? state.errorType ?? 'Error',
+      message: state.message,
+      at: new Date().toISOString(),
+      expiresAt: state.expiresAt,
+    };
+    this.chain = this.chain.then(() =>
+      reportJobEvent(event).catch((err) => log.error('could not report to the dead-letter queue', { jobId: state.jobId, kind, err: String(err) })),
+    );
+  }
+
+  settled(): Promise<void> {
+    return this.chain;
+  }
+}
+
+/**
+ * Waits while the job is parked: true when `woken` came true, false when its retention ended.
+ * Reports the job to the dead-letter queue once, when it is close to expiry.
+ */
+async function park(state: JobState, input: JobInput, woken: () => boolean, reports: Reports): Promise<boolean> {
+  const expiresAt = Date.parse(state.expiresAt!);
+  const warnAt = expiresAt - (input.expiryWarningMs ?? 24 * 3_600_000);
+  if (warnAt > Date.now() && !state.expiryWarned) {
+    if (await condition(woken, warnAt - Date.now())) return true;
+    state.expiryWarned = true;
+    reports.send(state, 'expiring');
+  }
+  return condition(woken, Math.max(1, expiresAt - Date.now()));
+}
 
 type Pending = { kind: 'retry'; request: RetryRequest } | { kind: 'cancel'; request: CancelRequest };
 
@@ -111,17 +163,20 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
   const state = input.carried ?? initialState(input);
   let pending: Pending | undefined;
 
+  const reports = new Reports();
   setHandler(stateQuery, () => state);
   setHandler(attemptFailedSignal, ({ record }) => mergeAttempts(state, [record]));
 
-  const notDead = (): string | undefined =>
+  const notDead = (request: { ifRound?: number } = {}): string | undefined =>
     state.status !== JobStatus.DeadLettered
       ? `job "${state.jobId}" is ${state.status}, not DeadLettered`
       : pending
         ? `job "${state.jobId}" already has a ${pending.kind} in progress`
-        : undefined;
+        : request.ifRound !== undefined && request.ifRound !== state.round
+          ? `job "${state.jobId}" is in round ${state.round}, not ${request.ifRound}`
+          : undefined;
   const retryProblem = (request: RetryRequest = {}): string | undefined =>
-    notDead() ?? (request.retryPolicy ? retryPolicyProblem({ ...state.retry, ...request.retryPolicy }) : undefined);
+    notDead(request) ?? (request.retryPolicy ? retryPolicyProblem({ ...state.retry, ...request.retryPolicy }) : undefined);
 
   setHandler(retrySignal, (request = {}) => {
     const problem = retryProblem(request);
@@ -129,7 +184,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
     else pending = { kind: 'retry', request };
   });
   setHandler(cancelSignal, (request = {}) => {
-    const problem = notDead();
+    const problem = notDead(request);
     if (problem) log.warn('cancel signal ignored', { jobId: state.jobId, type: state.type, problem });
     else pending = { kind: 'cancel', request };
   });
@@ -155,8 +210,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
       return state;
     },
     {
-      validator: (_request?: CancelRequest) => {
-        const problem = notDead();
+      validator: (request: CancelRequest = {}) => {
+        const problem = notDead(request);
         if (problem) throw new Error(problem);
       },
     },
@@ -167,24 +222,27 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
       if (state.status === JobStatus.Running) {
         if (await runRound(state, input)) {
           upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Succeeded }, { key: sa.jobAttempts, value: state.totalAttempts }]);
+          if (state.round > 1) reports.send(state, 'succeededAfterRetry');
+          await reports.settled();
           return outcome(state);
         }
-        await deadLetter(state, input);
+        await deadLetter(state, input, reports);
       }
-      const remainingMs = Math.max(1, Date.parse(state.expiresAt!) - Date.now());
-      if (!(await condition(() => pending !== undefined, remainingMs))) {
-        await finish(state, JobStatus.Expired, 'Expired', 'retention ended with no retry or cancel');
+      if (!(await park(state, input, () => pending !== undefined, reports))) {
+        await finish(state, JobStatus.Expired, 'Expired', 'retention ended with no retry or cancel', reports);
+        await reports.settled();
         return outcome(state);
       }
       const next = pending!;
       state.reason = next.request.reason;
       if (next.kind === 'cancel') {
-        await finish(state, JobStatus.Cancelled, 'Cancelled', next.request.reason);
+        await finish(state, JobStatus.Cancelled, 'Cancelled', next.request.reason, reports);
         pending = undefined;
         await condition(allHandlersFinished);
+        await reports.settled();
         return outcome(state);
       }
-      startRound(state, next.request);
+      startRound(state, next.request, reports);
       pending = undefined;
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);
@@ -194,7 +252,10 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
   } catch (err) {
     // Cancelled from outside (Web UI, `temporal workflow cancel`): record it, then end as Cancelled.
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => finish(state, JobStatus.Cancelled, 'Cancelled', 'workflow cancellation requested'));
+      await CancellationScope.nonCancellable(async () => {
+        await finish(state, JobStatus.Cancelled, 'Cancelled', 'workflow cancellation requested', reports);
+        await reports.settled();
+      });
     }
     throw err;
   }
@@ -242,7 +303,7 @@ async function runRound(state: JobState, { timeouts }: JobInput): Promise<boolea
   }
 }
 
-async function deadLetter(state: JobState, { retentionMs }: JobInput): Promise<void> {
+async function deadLetter(state: JobState, { retentionMs }: JobInput, reports: Reports): Promise<void> {
   const now = new Date();
   state.status = JobStatus.DeadLettered;
   state.deadLetteredAt = now.toISOString();
@@ -255,11 +316,13 @@ async function deadLetter(state: JobState, { retentionMs }: JobInput): Promise<v
     { key: sa.deadLetteredAt, value: now },
     { key: sa.jobAttempts, value: state.totalAttempts },
   ]);
+  upsertMemo({ message: state.message?.slice(0, 500), round: state.round });
   setCurrentDetails(
     `**Dead-lettered** after ${state.attempts} attempt(s) in round ${state.round}.\n\n` +
       `Last error: \`${state.errorType}\`: ${state.message}\n\n` +
       `Expires at ${state.expiresAt} unless retried or cancelled (signal \`retry\` or \`cancel\`).`,
   );
+  reports.send(state, 'deadLettered');
   log.warn('job dead-lettered', {
     jobId: state.jobId,
     type: state.type,
@@ -269,20 +332,23 @@ async function deadLetter(state: JobState, { retentionMs }: JobInput): Promise<v
   });
 }
 
-function startRound(state: JobState, request: RetryRequest): void {
+function startRound(state: JobState, request: RetryRequest, reports: Reports): void {
+  reports.send(state, 'retried');
   if (request.payload !== undefined) state.payload = request.payload;
   if (request.retryPolicy) state.retry = { ...state.retry, ...request.retryPolicy };
   state.round++;
   state.attempts = 0;
   state.status = JobStatus.Running;
   state.expiresAt = undefined;
+  state.expiryWarned = undefined;
   note(state, 'Retried', [request.reason, request.payload !== undefined ? 'new payload' : ''].filter(Boolean).join('; ') || undefined);
   upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Running }]);
   setCurrentDetails(`Retried: round ${state.round}${request.reason ? ` (${request.reason})` : ''}`);
   log.info('job retried', { jobId: state.jobId, type: state.type, attempt: 0, round: state.round });
 }
 
-async function finish(state: JobState, status: JobStatus, event: TimelineEvent['event'], detail?: string): Promise<void> {
+async function finish(state: JobState, status: JobStatus, event: TimelineEvent['event'], detail?: string, reports?: Reports): Promise<void> {
+  if (state.status === JobStatus.DeadLettered) reports?.send(state, status === JobStatus.Expired ? 'expired' : 'cancelled');
   state.status = status;
   note(state, event, detail);
   upsertSearchAttributes([{ key: sa.jobStatus, value: status }]);

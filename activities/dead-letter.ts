@@ -1,0 +1,105 @@
+/**
+ * Activities of the dead-letter queue: report a job's event to its queue's workflow, send a
+ * notification, and apply a bulk operation's batch at a steady rate.
+ */
+import { Context } from '@temporalio/activity';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Logger } from 'pino';
+import {
+  cancelUpdate,
+  deadLetterWorkflowId,
+  deadLetterWorkflowType,
+  jobEventSignal,
+  jobWorkflowId,
+  retryUpdate,
+  type AlertConfig,
+  type DeadLetterInput,
+  type JobEvent,
+  type Notification,
+  type RetryPolicy,
+} from '../src/shared';
+
+export interface DeadLetterDeps {
+  logger: Logger;
+  /** Alerting the dead-letter queue starts with. */
+  alerts?: AlertConfig;
+}
+
+/** What a bulk batch did to one job. */
+export interface JobOutcomeInBatch {
+  jobId: string;
+  outcome: 'done' | 'skipped' | 'failed';
+  message?: string;
+}
+
+export interface ApplyToJobsInput {
+  kind: 'retry' | 'cancel';
+  jobs: { jobId: string; round: number }[];
+  rate: number;
+  retryPolicy?: Partial<RetryPolicy>;
+  reason?: string;
+}
+
+/** Makes the dead-letter activities. */
+export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
+  return {
+    /** Signals the queue's workflow, starting it if needed. Safe to run twice: the workflow drops repeats. */
+    async reportJobEvent(event: JobEvent): Promise<void> {
+      const ctx = Context.current();
+      const taskQueue = ctx.info.taskQueue;
+      const input: DeadLetterInput = { taskQueue, alerts };
+      await ctx.client.workflow.signalWithStart(deadLetterWorkflowType, {
+        workflowId: deadLetterWorkflowId(taskQueue),
+        taskQueue,
+        args: [input],
+        signal: jobEventSignal,
+        signalArgs: [event],
+        staticSummary: `rebound dead-letter queue of ${taskQueue}`,
+      });
+    },
+
+    /** Logs a notification at warn and POSTs it to the webhook, when there is one. */
+    async notify(notification: Notification, webhookUrl?: string): Promise<void> {
+      logger.warn({ notification }, `dead-letter ${notification.kind}: ${notification.message}`);
+      if (!webhookUrl) return;
+      const response = await fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(notification),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok) throw new Error(`webhook ${webhookUrl} answered ${response.status}`);
+    },
+
+    /** Retries or cancels each job of the batch, one every `1 / rate` seconds; resumes where a lost attempt stopped. */
+    async applyToJobs(input: ApplyToJobsInput): Promise<JobOutcomeInBatch[]> {
+      const ctx = Context.current();
+      const results: JobOutcomeInBatch[] = Array.isArray(ctx.info.heartbeatDetails) ? ctx.info.heartbeatDetails : [];
+      const intervalMs = 1_000 / input.rate;
+      const started = Date.now();
+      for (let i = results.length; i < input.jobs.length; i++) {
+        const wait = started + (i - results.length) * intervalMs - Date.now();
+        if (wait > 0) await ctx.sleep(wait);
+        const { jobId, round } = input.jobs[i];
+        const handle = ctx.client.workflow.getHandle(jobWorkflowId(jobId));
+        try {
+          if (input.kind === 'retry') {
+            await handle.executeUpdate(retryUpdate, { args: [{ ifRound: round, retryPolicy: input.retryPolicy, reason: input.reason }] });
+          } else {
+            await handle.executeUpdate(cancelUpdate, { args: [{ ifRound: round, reason: input.reason }] });
+          }
+          results.push({ jobId, outcome: 'done' });
+        } catch (err) {
+          const e = err as Error;
+          const gone = err instanceof WorkflowUpdateFailedError || e.name === 'WorkflowNotFoundError' || /already completed|not found/i.test(e.message);
+          results.push({ jobId, outcome: gone ? 'skipped' : 'failed', message: (e.cause as Error | undefined)?.message ?? e.message });
+        }
+        ctx.heartbeat(results);
+      }
+      // After the last job, wait out its interval, so consecutive batches keep the rate.
+      const rest = started + input.jobs.length * intervalMs - Date.now();
+      if (rest > 0) await ctx.sleep(rest);
+      return results;
+    },
+  };
+}
