@@ -14,7 +14,6 @@ import {
   type DeadLetterCounters,
   type DeadLetterInput,
   type DeadLetterStats,
-  type FailureGroup,
   type JobEvent,
   type Notification,
 } from '../src/shared';
