@@ -40,6 +40,10 @@ export interface ApplyToJobsInput {
   reason?: string;
 }
 
+function timeout(ms: number, message: string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(message)), ms).unref());
+}
+
 /** Makes the dead-letter activities. */
 export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
   return {
@@ -83,13 +87,17 @@ export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
         const { jobId, round } = input.jobs[i];
         const handle = ctx.client.workflow.getHandle(jobWorkflowId(jobId));
         try {
-          if (input.kind === 'retry') {
-            await handle.executeUpdate(retryUpdate, { args: [{ ifRound: round, retryPolicy: input.retryPolicy, reason: input.reason }] });
-          } else {
-            await handle.executeUpdate(cancelUpdate, { args: [{ ifRound: round, reason: input.reason }] });
-          }
+          // An update waits for a worker to run the job's workflow task: bound the wait, and stop
+          // waiting when this attempt is cancelled (its worker shutting down, say).
+          const update =
+            input.kind === 'retry'
+              ? handle.executeUpdate(retryUpdate, { args: [{ ifRound: round, retryPolicy: input.retryPolicy, reason: input.reason }] })
+              : handle.executeUpdate(cancelUpdate, { args: [{ ifRound: round, reason: input.reason }] });
+          update.catch(() => undefined);
+          await Promise.race([update, ctx.cancelled, timeout(30_000, `no answer from job ${jobId} within 30 s`)]);
           results.push({ jobId, outcome: 'done' });
         } catch (err) {
+          if (ctx.cancellationSignal.aborted) throw err;
           const e = err as Error;
           const gone = err instanceof WorkflowUpdateFailedError || e.name === 'WorkflowNotFoundError' || /already completed|not found/i.test(e.message);
           results.push({ jobId, outcome: gone ? 'skipped' : 'failed', message: (e.cause as Error | undefined)?.message ?? e.message });

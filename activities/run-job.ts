@@ -48,7 +48,8 @@ function describeError(err: unknown, nonRetryableTypes: string[]): { type: strin
   const e = err instanceof Error ? err : new Error(String(err));
   const permanent = e.name === 'PermanentError';
   const type = permanent ? String((e as { type?: string }).type ?? 'PermanentError') : e.name || 'Error';
-  const nonRetryable = permanent || e.name === 'PayloadValidationError' || e.name === 'UnknownJobTypeError' || nonRetryableTypes.includes(type);
+  // An unknown type stays retryable: another worker of the fleet (or the next deploy) may know it.
+  const nonRetryable = permanent || e.name === 'PayloadValidationError' || nonRetryableTypes.includes(type);
   return { type, message: e.message, stack: trimStack(e.stack), nonRetryable };
 }
 

@@ -69,12 +69,20 @@ export interface JobClientOptions {
   taskQueue?: string;
 }
 
+/**
+ * Execution statuses that close a job's workflow without the workflow recording it (terminated
+ * from the Web UI or `temporal workflow terminate`, timed out, failed): the job's own state still
+ * says `Running`, so the job counts as `Cancelled`.
+ */
+const closedFromOutside = new Set(['TERMINATED', 'TIMED_OUT', 'FAILED']);
+
 /** What a job's record says when its workflow cannot be queried (no worker running). */
 async function recordFromDescription(handle: WorkflowHandle, jobId: string): Promise<JobRecord> {
   const d = await handle.describe();
   const attrs = d.typedSearchAttributes;
   const closed: Record<string, JobStatus> = { CANCELLED: JobStatus.Cancelled, COMPLETED: JobStatus.Succeeded };
-  const status = (attrs.get(sa.jobStatus) as JobStatus | undefined) ?? closed[d.status.name] ?? JobStatus.Running;
+  let status = (attrs.get(sa.jobStatus) as JobStatus | undefined) ?? closed[d.status.name] ?? JobStatus.Running;
+  if (status === JobStatus.Running && closedFromOutside.has(d.status.name)) status = JobStatus.Cancelled;
   return {
     jobId,
     workflowId: d.workflowId,
@@ -98,8 +106,13 @@ async function recordFromDescription(handle: WorkflowHandle, jobId: string): Pro
 export async function readJob(client: Client, jobId: string, runId?: string): Promise<JobRecord> {
   const handle = client.workflow.getHandle(jobWorkflowId(jobId), runId);
   try {
-    const state = await client.connection.withDeadline(Date.now() + 10_000, () => handle.query(stateQuery));
-    return { ...state, workflowId: handle.workflowId, runId };
+    const state = await client.connection.withDeadline(Date.now() + 5_000, () => handle.query(stateQuery));
+    const record: JobRecord = { ...state, workflowId: handle.workflowId, runId };
+    // Without this, a terminated job reads `Running` forever and `settled()` never returns.
+    if (state.status === JobStatus.Running && closedFromOutside.has((await handle.describe()).status.name)) {
+      return { ...record, status: JobStatus.Cancelled };
+    }
+    return record;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError') throw new JobNotFoundError(jobId);
     try {
@@ -179,8 +192,13 @@ export function createJobClient(options: JobClientOptions) {
         });
         return makeHandle(client, jobId, handle.firstExecutionRunId, true);
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return makeHandle(client, jobId, undefined, false);
-        throw err;
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        const existing = await client.workflow.getHandle(jobWorkflowId(jobId)).describe();
+        const existingType = existing.typedSearchAttributes.get(sa.jobType);
+        if (existingType !== undefined && existingType !== type) {
+          throw new InvalidOptionsError(`jobId "${jobId}" is taken by a job of type "${existingType}", not "${type}"`);
+        }
+        return makeHandle(client, jobId, undefined, false);
       }
     },
     /** A handle to a job by id (it is not checked that the job exists). */

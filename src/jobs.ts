@@ -86,7 +86,13 @@ const defaultRetentionMs = 14 * 24 * 3_600_000;
 
 /** Turns a {@link Duration} into milliseconds; `what` names the option in the error. */
 export function toMs(value: Duration, what: string): number {
-  const n = typeof value === 'number' ? value : ms(value as ms.StringValue);
+  let n: number | undefined;
+  try {
+    n = typeof value === 'number' ? value : ms(value as ms.StringValue);
+  } catch {
+    // `ms` throws a bare Error for an empty string or a value that is not a string at all.
+    n = undefined;
+  }
   if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) {
     throw new InvalidOptionsError(`${what} must be a positive duration (ms, or like "200ms", "30s", "5m"), got ${JSON.stringify(value)}`);
   }

@@ -200,11 +200,22 @@ export interface AttemptDetails {
   attempts: AttemptRecord[];
 }
 
+const retryPolicyKeys: (keyof RetryPolicy)[] = [
+  'initialIntervalMs',
+  'backoffCoefficient',
+  'maximumIntervalMs',
+  'maximumAttempts',
+  'jitterRatio',
+  'nonRetryableErrorTypes',
+];
+
 /** Why `policy` is out of range, or undefined when it is fine. Shared by clients and the workflow's validators. */
 export function retryPolicyProblem(policy: RetryPolicy): string | undefined {
   const { maximumAttempts, backoffCoefficient, jitterRatio, initialIntervalMs, maximumIntervalMs } = policy;
+  const unknown = Object.keys(policy).filter((key) => !retryPolicyKeys.includes(key as keyof RetryPolicy));
+  if (unknown.length > 0) return `unknown retry policy field(s): ${unknown.join(', ')}; known: ${retryPolicyKeys.join(', ')}`;
   if (!Number.isInteger(maximumAttempts) || maximumAttempts < 1) {
-    return `maxAttempts must be a whole number of at least 1, got ${JSON.stringify(maximumAttempts)}`;
+    return `maxAttempts (maximumAttempts) must be a whole number of at least 1, got ${JSON.stringify(maximumAttempts)}`;
   }
   if (typeof backoffCoefficient !== 'number' || !(backoffCoefficient >= 1)) {
     return `backoffCoefficient must be a number of at least 1, got ${JSON.stringify(backoffCoefficient)}`;

@@ -49,6 +49,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     activities: createActivities({ registry, logger, alerts: options.alerts }),
     dataConverter: options.config.dataConverter,
     shutdownGraceTime: '5s',
+    // Past this, in-flight work is abandoned to be retried elsewhere rather than hold a stop forever.
+    shutdownForceTime: '30s',
     ...options.workerOptions,
   });
 }

@@ -13,6 +13,8 @@ export async function setup(project: TestProject): Promise<void> {
     dynamicConfig: {
       // New search attributes and visibility should be readable at once in tests.
       'system.forceSearchAttributesCacheRefreshOnRead': true,
+      // Low, so that the dead-letter queue and bulk operations continue as new during the tests.
+      'limit.historyCount.suggestContinueAsNew': 60,
     },
   });
   project.provide('temporalAddress', server.address);

@@ -146,7 +146,10 @@ function attemptsOf(err: ActivityFailure): AttemptRecord[] {
     const records = [...((cause.lastHeartbeatDetails as AttemptDetails | undefined)?.attempts ?? [])];
     const last = records[records.length - 1];
     if (last && !last.endedAt) {
-      records[records.length - 1] = { ...last, outcome: 'Lost', errorType: `Timeout${cause.timeoutType ?? ''}`, message: cause.message };
+      const kind = { START_TO_CLOSE: 'StartToClose', HEARTBEAT: 'Heartbeat', SCHEDULE_TO_START: 'ScheduleToStart', SCHEDULE_TO_CLOSE: 'ScheduleToClose' }[
+        String(cause.timeoutType)
+      ];
+      records[records.length - 1] = { ...last, endedAt: new Date().toISOString(), outcome: 'Lost', errorType: `${kind ?? ''}Timeout`, message: cause.message };
     }
     return records;
   }
@@ -292,7 +295,12 @@ async function runRound(state: JobState, { timeouts }: JobInput): Promise<boolea
     log.info('job succeeded', { jobId: state.jobId, type: state.type, attempt: state.attempts, round: state.round });
     return true;
   } catch (err) {
-    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+    if (isCancellation(err)) {
+      // The attempt under way was cancelled with the job: keep a trace of it.
+      mergeAttempts(state, [{ round: state.round, attempt: state.attempts + 1, endedAt: new Date().toISOString(), outcome: 'Lost', errorType: 'Cancelled', message: 'cancelled while running' }]);
+      throw err;
+    }
+    if (!(err instanceof ActivityFailure)) throw err;
     mergeAttempts(state, attemptsOf(err));
     const last = state.attemptHistory[state.attemptHistory.length - 1];
     const cause = err.cause;
