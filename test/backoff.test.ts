@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { failureFingerprint, normaliseMessage, retryDelayMs, topFrame, trimStack } from '../src/backoff';
+import type { RetryPolicy } from '../src/shared';
+
+const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({
+  initialIntervalMs: 100,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 1_000,
+  maximumAttempts: 10,
+  jitterRatio: 0,
+  nonRetryableErrorTypes: [],
+  ...overrides,
+});
+
+/** A `random` that always returns `value`, so the jitter is known. */
+const fixed = (value: number) => () => value;
+
+class TimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+// Both failures come from the same function, so they share their top frame.
+function callDependency(ms: number): Error {
+  return new TimeoutError(`timeout after ${ms} ms`);
+}
+function callOtherDependency(ms: number): Error {
+  return new TimeoutError(`timeout after ${ms} ms`);
+}
+
+describe('retryDelayMs', () => {
+  it('grows exponentially from the initial interval', () => {
+    const delays = [1, 2, 3, 4].map((attempt) => retryDelayMs(policy(), attempt, fixed(0.5)));
+    expect(delays).toEqual([100, 200, 400, 800]);
+  });
+
+  it('follows the backoff coefficient', () => {
+    const delays = [1, 2, 3].map((attempt) => retryDelayMs(policy({ backoffCoefficient: 3, maximumIntervalMs: 10_000 }), attempt, fixed(0.5)));
+    expect(delays).toEqual([100, 300, 900]);
+  });
+
+  it('never exceeds the maximum interval', () => {
+    expect(retryDelayMs(policy(), 5, fixed(0.5))).toBe(1_000);
+    expect(retryDelayMs(policy(), 50, fixed(0.5))).toBe(1_000);
+    expect(retryDelayMs(policy({ jitterRatio: 0.5 }), 50, fixed(0.999))).toBe(1_000);
+  });
+
+  it('moves the delay by at most the jitter ratio either way', () => {
+    const p = policy({ jitterRatio: 0.2 });
+    expect(retryDelayMs(p, 2, fixed(0))).toBe(160);
+    expect(retryDelayMs(p, 2, fixed(0.5))).toBe(200);
+    expect(retryDelayMs(p, 2, fixed(0.999_999))).toBe(240);
+  });
+
+  it('stays within the jitter bounds for any random value', () => {
+    const p = policy({ jitterRatio: 0.3, maximumIntervalMs: 100_000 });
+    for (let i = 0; i <= 100; i++) {
+      const delay = retryDelayMs(p, 3, fixed(i / 101));
+      expect(delay).toBeGreaterThanOrEqual(400 * 0.7);
+      expect(delay).toBeLessThanOrEqual(400 * 1.3);
+    }
+  });
+
+  it('uses different delays for different random values', () => {
+    const p = policy({ jitterRatio: 0.2 });
+    expect(retryDelayMs(p, 1, fixed(0.1))).not.toBe(retryDelayMs(p, 1, fixed(0.9)));
+  });
+
+  it('is never below one millisecond', () => {
+    expect(retryDelayMs(policy({ initialIntervalMs: 1, maximumIntervalMs: 1, jitterRatio: 1 }), 1, fixed(0))).toBe(1);
+  });
+});
+
+describe('normaliseMessage', () => {
+  it('reads numbers that vary as the same', () => {
+    expect(normaliseMessage('timeout after 1203 ms')).toBe(normaliseMessage('timeout after 877 ms'));
+    expect(normaliseMessage('timeout after 1203 ms')).toBe('timeout after <n> ms');
+  });
+
+  it('reads ids and quoted values that vary as the same', () => {
+    expect(normaliseMessage('user "alice" not found in 3f2b8c1e-1d2a-4b3c-9d8e-7f6a5b4c3d2e')).toBe(
+      normaliseMessage("user 'bob' not found in 0a1b2c3d-4e5f-4a6b-8c7d-9e8f7a6b5c4d"),
+    );
+    expect(normaliseMessage('object 5f3e2d1c0b9a8f7e missing')).toBe('object <id> missing');
+  });
+
+  it('collapses whitespace', () => {
+    expect(normaliseMessage('  connection \n reset  ')).toBe('connection reset');
+  });
+
+  it('keeps the words that tell failures apart', () => {
+    expect(normaliseMessage('connection refused')).not.toBe(normaliseMessage('connection reset'));
+  });
+});
+
+describe('failureFingerprint', () => {
+  it('gives failures from the same frame that differ only in numbers the same fingerprint', () => {
+    const a = callDependency(1203);
+    const b = callDependency(877);
+    expect(a.message).not.toBe(b.message);
+    expect(failureFingerprint(a.name, a.message, a.stack)).toBe(failureFingerprint(b.name, b.message, b.stack));
+  });
+
+  it('gives a different error type a different fingerprint', () => {
+    const a = callDependency(1203);
+    expect(failureFingerprint('TimeoutError', a.message, a.stack)).not.toBe(failureFingerprint('ConnectionError', a.message, a.stack));
+  });
+
+  it('gives the same message from another frame a different fingerprint', () => {
+    const a = callDependency(1203);
+    const b = callOtherDependency(1203);
+    expect(failureFingerprint(a.name, a.message, a.stack)).not.toBe(failureFingerprint(b.name, b.message, b.stack));
+  });
+
+  it('is a short hex id', () => {
+    expect(failureFingerprint('TimeoutError', 'timeout after 5 ms')).toMatch(/^[0-9a-f]{12}$/);
+  });
+});
+
+describe('topFrame', () => {
+  it('skips dependencies, Node internals and rebound’s own activity to name the handler frame without line and column', () => {
+    const stack = [
+      'Error: boom',
+      '    at lib (/app/node_modules/some-lib/index.js:10:5)',
+      '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+      '    at runJob (/app/activities/run-job.ts:80:20)',
+      '    at sendEmail (/app/jobs/email.ts:42:11)',
+      '    at main (/app/index.ts:1:1)',
+    ].join('\n');
+    expect(topFrame(stack)).toBe('sendEmail (/app/jobs/email.ts');
+  });
+
+  it('is empty without a stack', () => {
+    expect(topFrame(undefined)).toBe('');
+  });
+});
+
+describe('trimStack', () => {
+  it('keeps at most the given number of lines and characters', () => {
+    const stack = Array.from({ length: 50 }, (_, i) => `line ${i}`).join('\n');
+    expect(trimStack(stack, 3)).toBe('line 0\nline 1\nline 2');
+    expect(trimStack(stack, 50, 10)).toHaveLength(10);
+    expect(trimStack(undefined)).toBeUndefined();
+  });
+});
