@@ -74,4 +74,24 @@ describe('jobWorkflow', () => {
     expect(record.errorType).toBe('FlakyError');
     expect(record.deadLetteredAt).toBeTruthy();
   });
+
+  it('dead-letters a permanent error after one attempt, with its error type and stack', async () => {
+    const jobs = env.jobs([flaky, broken]);
+    const record = await (await jobs.submit('test.broken', { permanent: true }, { jobId: unique('permanent') })).settled();
+    expect(record.status).toBe(JobStatus.DeadLettered);
+    expect(record.attempts).toBe(1);
+    expect(record.attemptHistory).toHaveLength(1);
+    expect(record.attemptHistory[0]).toMatchObject({ outcome: 'Failed', errorType: 'ValidationError', message: 'bad input', nonRetryable: true });
+    expect(record.attemptHistory[0].stack).toContain('bad input');
+    expect(record.errorType).toBe('ValidationError');
+  });
+
+  it('dead-letters after one attempt an error whose type the submit marks non-retryable', async () => {
+    const jobs = env.jobs([flaky, broken]);
+    const handle = await jobs.submit('test.broken', {}, { jobId: unique('nonretryable'), retry: { nonRetryableErrorTypes: ['FlakyError'] } });
+    const record = await handle.settled();
+    expect(record.status).toBe(JobStatus.DeadLettered);
+    expect(record.attempts).toBe(1);
+    expect(record.errorType).toBe('FlakyError');
+  });
 });
