@@ -94,8 +94,20 @@ export interface BulkOperation {
   pause(): Promise<void>;
   resume(): Promise<void>;
   abort(): Promise<void>;
-  /** Waits until the operation completed or was aborted. */
-  result(): Promise<BulkProgress>;
+  /**
+   * Waits until the operation completed or was aborted; returns its final progress.
+   * With `onProgress`, reports the progress every `everyMs` while it waits (a progress
+   * that cannot be read, no worker answering for one, is skipped, not an error).
+   */
+  result(options?: WatchOptions): Promise<BulkProgress>;
+}
+
+/** How {@link BulkOperation.result} reports progress while it waits. */
+export interface WatchOptions {
+  /** Called with the progress while the operation runs. */
+  onProgress?: (progress: BulkProgress) => void;
+  /** Time between two reports, in milliseconds. @defaultValue 500 */
+  everyMs?: number;
 }
 
 export interface AdminOptions {
@@ -218,7 +230,26 @@ export function createAdmin(options: AdminOptions) {
       pause: () => handle.signal(pauseSignal),
       resume: () => handle.signal(resumeSignal),
       abort: () => handle.signal(abortSignal),
-      result: () => handle.result() as Promise<BulkProgress>,
+      result: async ({ onProgress, everyMs = 500 }: WatchOptions = {}) => {
+        const finished = handle.result() as Promise<BulkProgress>;
+        if (!onProgress) return finished;
+        let settled = false;
+        finished.then(
+          () => (settled = true),
+          () => (settled = true),
+        );
+        while (!settled) {
+          await Promise.race([finished, new Promise((r) => setTimeout(r, everyMs))]);
+          if (settled) break;
+          try {
+            const progress = await client.connection.withDeadline(Date.now() + everyMs * 4, () => handle.query(bulkProgressQuery));
+            if (!settled) onProgress(progress);
+          } catch {
+            // Progress is a courtesy; the result below is what counts.
+          }
+        }
+        return finished;
+      },
     };
   }
 

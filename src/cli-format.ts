@@ -7,8 +7,10 @@ import { Client } from '@temporalio/client';
 import Table from 'cli-table3';
 import { CommanderError, InvalidArgumentError, type Command } from 'commander';
 import ms from 'ms';
+import type { JobRecord } from './client';
 import { connectClient, loadConfig, type ReboundConfig } from './config';
 import { ServerUnreachableError } from './errors';
+import { JobStatus, jobWorkflowId } from './shared';
 
 /** Where a command writes: stdout carries only command output, stderr messages and logs. */
 export interface CliIo {
@@ -127,9 +129,16 @@ export function errorMessage(err: unknown, debug = false): string {
   return debug && err.stack ? `${text}\n${err.stack}` : text;
 }
 
+const undefinedAsNull = (_key: string, v: unknown): unknown => (v === undefined ? null : v);
+
 /** One JSON document, pretty-printed, with a final newline. */
 export function formatJson(value: unknown): string {
-  return `${JSON.stringify(value, (_key, v: unknown) => (v === undefined ? null : v), 2)}\n`;
+  return `${JSON.stringify(value, undefinedAsNull, 2)}\n`;
+}
+
+/** One JSON document on one line, with a final newline (JSON Lines). */
+export function formatJsonLine(value: unknown): string {
+  return `${JSON.stringify(value, undefinedAsNull)}\n`;
 }
 
 /** A plain table (no colours, so it reads the same in a terminal, a pipe and a log). */
@@ -166,6 +175,15 @@ export function formatTime(iso: string | undefined): string | undefined {
   return iso?.replace('T', ' ');
 }
 
+/** An ISO time for people, with how long ago it was: `2025-01-31 12:00:01Z (5m ago)`. */
+export function formatTimeAgo(iso: string | undefined, now = Date.now()): string | undefined {
+  if (!iso) return undefined;
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const shown = new Date(Math.floor(at / 1_000) * 1_000).toISOString().replace('T', ' ').replace('.000Z', 'Z');
+  return at > now ? shown : `${shown} (${ms(Math.max(1_000, now - at))} ago)`;
+}
+
 /** Option parser: a JSON document. A bad one is a usage error (exit 2) naming the option. */
 export function parseJsonOption(value: string): unknown {
   try {
@@ -179,6 +197,28 @@ export function parseJsonOption(value: string): unknown {
 export function parseIntegerOption(value: string): number {
   if (!/^\s*-?\d+\s*$/.test(value)) throw new InvalidArgumentError('Expected a whole number.');
   return Number(value);
+}
+
+/** Option parser factory: a whole number from `min` to `max`. */
+export function parseIntegerInRange(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = parseIntegerOption(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+/** Option parser: a point in time, as a duration ago (`30m`, `2h`, `7d`) or an ISO time (`2025-01-31T12:00:00Z`). */
+export function parseTimeOption(value: string): Date {
+  const text = value.trim();
+  if (/^\d+(\.\d+)?\s*[a-z]+$/i.test(text)) {
+    const ago = ms(text as ms.StringValue) as number | undefined;
+    if (typeof ago === 'number' && Number.isFinite(ago)) return new Date(Date.now() - ago);
+  } else if (/^\d{4}-\d{2}-\d{2}([T ]|$)/.test(text)) {
+    const at = Date.parse(text);
+    if (!Number.isNaN(at)) return new Date(at);
+  }
+  throw new InvalidArgumentError('Expected how long ago, such as 30m, 2h, 7d, or an ISO time such as 2025-01-31T12:00:00Z.');
 }
 
 /** Option parser: a finite number. */
@@ -201,4 +241,74 @@ export function parseDurationOption(value: string): string | number {
     throw new InvalidArgumentError('Expected a duration such as 500ms, 30s, 5m, or a number of milliseconds.');
   }
   return value;
+}
+
+/** Where to go from a dead job: the commands that retry or cancel it. */
+export function printDeadHints(ctx: CliContext, jobId: string): void {
+  ctx.print(`Retry it:  rebound dlq retry ${jobId}    (or edit the payload: --payload '{...}')`);
+  ctx.print(`Cancel it: rebound dlq cancel ${jobId}`);
+}
+
+/**
+ * A job's record as one JSON document (`status --json`, `dlq show --json`, `dlq export`): each
+ * attempt with one `time`, and nulls where nothing is known.
+ */
+export function jobDocument(record: JobRecord): Record<string, unknown> {
+  return {
+    ...record,
+    payload: record.payload ?? null,
+    attemptHistory: record.attemptHistory.map((a) => ({ ...a, time: a.endedAt ?? a.startedAt ?? null })),
+  };
+}
+
+/** A job for people: key facts, the attempt history as a table and, with `stack`, the last failure's stack. */
+export function printJob(ctx: CliContext, record: JobRecord, { stack = false }: { stack?: boolean } = {}): void {
+  // A record without a retry policy came from the server's search attributes: no worker answered the query.
+  const fromQuery = record.retry !== undefined;
+  const dead = record.status === JobStatus.DeadLettered;
+  ctx.print(
+    renderFacts([
+      ['Job', record.jobId],
+      ['Type', record.type],
+      ['Status', record.status],
+      ['Workflow', record.workflowId ?? jobWorkflowId(record.jobId)],
+      ['Attempts', fromQuery ? `${record.attempts} in round ${record.round} (${record.totalAttempts} in all)` : String(record.attempts)],
+      ['Payload', fromQuery ? JSON.stringify(record.payload ?? null) : undefined],
+      ['Result', record.status === JobStatus.Succeeded && fromQuery ? JSON.stringify(record.result ?? null) : undefined],
+      ['Last error', record.errorType && record.status !== JobStatus.Succeeded ? `${record.errorType}${record.message ? `: ${record.message}` : ''}` : undefined],
+      ['Dead since', dead ? formatTimeAgo(record.deadLetteredAt) : undefined],
+      ['Expires', dead ? formatTime(record.expiresAt) : undefined],
+      ['Reason', record.reason],
+    ]),
+  );
+  if (!fromQuery) {
+    ctx.print('(No worker answered, so this is what the server indexed; run a worker to see the payload and attempts.)');
+    return;
+  }
+  if (record.attemptHistory.length > 0) {
+    ctx.print('');
+    ctx.print(`Attempt history${record.attemptsDropped ? ` (the ${record.attemptsDropped} oldest attempts not kept)` : ''}:`);
+    ctx.printTable(
+      ['Round', 'Attempt', 'Outcome', 'Error type', 'Message', 'Started', 'Delay before next'],
+      record.attemptHistory.map((a) => [
+        a.round,
+        a.attempt,
+        a.outcome,
+        a.errorType,
+        cell(a.message, 50),
+        formatTime(a.startedAt),
+        formatDuration(a.nextDelayMs),
+      ]),
+    );
+  }
+  const last = [...record.attemptHistory].reverse().find((a) => a.stack);
+  if (stack && last) {
+    ctx.print('');
+    ctx.print(`Stack of the last failure (round ${last.round}, attempt ${last.attempt}):`);
+    ctx.print(last.stack);
+  }
+  if (dead) {
+    ctx.print('');
+    printDeadHints(ctx, record.jobId);
+  }
 }

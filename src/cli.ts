@@ -9,26 +9,27 @@ import { Command, CommanderError } from 'commander';
 import { exampleJobs } from '../examples/jobs';
 import { createJobClient, readJob, type JobRecord } from './client';
 import {
-  cell,
   createCliContext,
   errorMessage,
   exitCodeFor,
-  formatDuration,
-  formatTime,
+  jobDocument,
   parseDurationOption,
   parseIntegerOption,
   parseJsonOption,
   parseNumberOption,
+  printDeadHints,
+  printJob,
   renderFacts,
   withClient,
   type CliContext,
   type CliIo,
 } from './cli-format';
+import { registerDlqCommands } from './cli-dlq';
 import { connectWorker } from './config';
 import { runDemo } from './demo';
 import { defaultDbFile, startDev } from './dev';
 import { createLogger } from './logger';
-import { JobStatus, jobWorkflowId } from './shared';
+import { JobStatus } from './shared';
 import { createWorker } from './worker';
 
 /** Runs `rebound` with `argv` (as `process.argv`: node, script, then the arguments); resolves to the exit code. */
@@ -69,7 +70,7 @@ export function buildProgram(ctx: CliContext): Command {
   addWorkerCommand(program, ctx);
   addSubmitCommand(program, ctx);
   addStatusCommand(program, ctx);
-  // `rebound dlq ...` plugs in here: registerDlqCommands(program, ctx) from src/cli-dlq.ts.
+  registerDlqCommands(program, ctx);
   return program;
 }
 
@@ -289,20 +290,6 @@ function errorOf(record: JobRecord): { type: string; message: string } {
   };
 }
 
-function printDeadHints(ctx: CliContext, jobId: string): void {
-  ctx.print(`Retry it:  rebound dlq retry ${jobId}    (or edit the payload: --payload '{...}')`);
-  ctx.print(`Cancel it: rebound dlq cancel ${jobId}`);
-}
-
-/** The `status --json` document: the job's record, each attempt with one `time`, and nulls where nothing is known. */
-function statusDocument(record: JobRecord): Record<string, unknown> {
-  return {
-    ...record,
-    payload: record.payload ?? null,
-    attemptHistory: record.attemptHistory.map((a) => ({ ...a, time: a.endedAt ?? a.startedAt ?? null })),
-  };
-}
-
 function addStatusCommand(program: Command, ctx: CliContext): void {
   program
     .command('status')
@@ -312,54 +299,9 @@ function addStatusCommand(program: Command, ctx: CliContext): void {
     .action(async (jobId: string, opts: { json?: boolean }, cmd: Command) => {
       const record = await ctx.withClient(cmd, (client) => readJob(client, jobId));
       if (opts.json) {
-        ctx.printJson(statusDocument(record));
+        ctx.printJson(jobDocument(record));
         return;
       }
-      printStatus(ctx, record);
+      printJob(ctx, record);
     });
-}
-
-function printStatus(ctx: CliContext, record: JobRecord): void {
-  // A record without a retry policy came from the server's search attributes: no worker answered the query.
-  const fromQuery = record.retry !== undefined;
-  const dead = record.status === JobStatus.DeadLettered;
-  ctx.print(
-    renderFacts([
-      ['Job', record.jobId],
-      ['Type', record.type],
-      ['Status', record.status],
-      ['Workflow', record.workflowId ?? jobWorkflowId(record.jobId)],
-      ['Attempts', fromQuery ? `${record.attempts} in round ${record.round} (${record.totalAttempts} in all)` : String(record.attempts)],
-      ['Payload', fromQuery ? JSON.stringify(record.payload ?? null) : undefined],
-      ['Result', record.status === JobStatus.Succeeded && fromQuery ? JSON.stringify(record.result ?? null) : undefined],
-      ['Last error', record.errorType && record.status !== JobStatus.Succeeded ? `${record.errorType}${record.message ? `: ${record.message}` : ''}` : undefined],
-      ['Dead since', dead ? formatTime(record.deadLetteredAt) : undefined],
-      ['Expires', dead ? formatTime(record.expiresAt) : undefined],
-      ['Reason', record.reason],
-    ]),
-  );
-  if (!fromQuery) {
-    ctx.print('(No worker answered, so this is what the server indexed; run a worker to see the payload and attempts.)');
-    return;
-  }
-  if (record.attemptHistory.length > 0) {
-    ctx.print('');
-    ctx.print(`Attempt history${record.attemptsDropped ? ` (the ${record.attemptsDropped} oldest attempts not kept)` : ''}:`);
-    ctx.printTable(
-      ['Round', 'Attempt', 'Outcome', 'Error type', 'Message', 'Started', 'Delay before next'],
-      record.attemptHistory.map((a) => [
-        a.round,
-        a.attempt,
-        a.outcome,
-        a.errorType,
-        cell(a.message, 50),
-        formatTime(a.startedAt),
-        formatDuration(a.nextDelayMs),
-      ]),
-    );
-  }
-  if (dead) {
-    ctx.print('');
-    printDeadHints(ctx, record.jobId);
-  }
 }
