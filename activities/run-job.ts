@@ -53,6 +53,16 @@ function describeError(err: unknown, nonRetryableTypes: string[]): { type: strin
   return { type, message: e.message, stack: trimStack(e.stack), nonRetryable };
 }
 
+/**
+ * The message with the job's own id taken out: it says nothing about the failure, and failures
+ * alike should share a group whatever their ids look like. (Numbers are normalised anyway.)
+ */
+function withoutJobId(message: string, jobId: string): string {
+  if (/^\d+$/.test(jobId)) return message;
+  const escaped = jobId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return message.replace(new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`, 'g'), '<job>');
+}
+
 /** Makes the `runJob` activity. */
 export function createRunJob({ registry, logger }: RunJobDeps) {
   return async function runJob(input: RunJobInput): Promise<RunJobResult> {
@@ -107,7 +117,7 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
         message: e.message,
         stack: e.stack,
         nonRetryable: e.nonRetryable || undefined,
-        fingerprint: failureFingerprint(e.type, e.message, e.stack),
+        fingerprint: failureFingerprint(e.type, withoutJobId(e.message, input.jobId), e.stack),
         nextDelayMs: last ? undefined : retryDelayMs(input.retry, attempt),
       });
       log.warn({ errorType: e.type, err: e.message, nextDelayMs: record.nextDelayMs }, last ? 'attempt failed, no attempts left' : 'attempt failed, will retry');

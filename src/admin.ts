@@ -52,7 +52,10 @@ export interface DeadJobSummary {
   errorType: string;
   message: string;
   failureGroup: string;
+  /** Attempts in the round that dead-lettered. */
   attempts: number;
+  /** Attempts over every round (the `JobAttempts` search attribute). */
+  totalAttempts: number;
   deadLetteredAt: string;
   /** The round of attempts that dead-lettered (1 unless the job was retried before). */
   round: number;
@@ -170,7 +173,7 @@ export function createAdmin(options: AdminOptions) {
       (response.executions ?? []).map(async (raw) => {
         const info = await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, namespace);
         const attrs = info.typedSearchAttributes;
-        const memo = info.memo as { message?: string; round?: number } | undefined;
+        const memo = info.memo as { message?: string; round?: number; attempts?: number } | undefined;
         return {
           jobId: jobIdOf(info.workflowId),
           workflowId: info.workflowId,
@@ -179,7 +182,9 @@ export function createAdmin(options: AdminOptions) {
           message: String(memo?.message ?? ''),
           round: Number(memo?.round ?? 1),
           failureGroup: attrs.get(sa.jobFailureGroup) ?? '',
-          attempts: attrs.get(sa.jobAttempts) ?? 0,
+          // The round's attempts, as `get` reports them; the search attribute counts every round.
+          attempts: Number(memo?.attempts ?? attrs.get(sa.jobAttempts) ?? 0),
+          totalAttempts: attrs.get(sa.jobAttempts) ?? 0,
           deadLetteredAt: attrs.get(sa.deadLetteredAt)?.toISOString() ?? '',
         };
       }),

@@ -34,6 +34,25 @@ describe('admin.get and admin.retry', () => {
     expect(record.timeline.map((t) => t.event)).toEqual(['Submitted', 'DeadLettered']);
   });
 
+  it('lists a job retried and dead again with the attempts of its last round, as get reports them, and the total beside', async () => {
+    const id = await deadJob();
+    const [result] = await admin.retry([id], { reason: 'try again unchanged' });
+    expect(result).toMatchObject({ jobId: id, ok: true });
+    const record = await eventually(async () => {
+      const r = await admin.get(id);
+      return r.status === JobStatus.DeadLettered && r.round === 2 && r;
+    }, 'the job to be dead again in round 2');
+    const item = await eventually(async () => {
+      const { items } = await admin.list({}, { limit: 100 });
+      const found = items.find((i) => i.jobId === id);
+      return found?.round === 2 && found;
+    }, 'the list to show round 2');
+    expect(item.attempts).toBe(record.attempts);
+    expect(item.attempts).toBe(1);
+    expect(item.totalAttempts).toBe(record.totalAttempts);
+    expect(item.totalAttempts).toBe(2);
+  });
+
   it('retry with a corrected payload succeeds, leaves the list and updates the counters', async () => {
     const id = await deadJob();
     await eventually(async () => (await admin.list({})).items.some((i) => i.jobId === id), 'the job to be listed');

@@ -324,7 +324,7 @@ async function deadLetter(state: JobState, { retentionMs }: JobInput, reports: R
     { key: sa.deadLetteredAt, value: now },
     { key: sa.jobAttempts, value: state.totalAttempts },
   ]);
-  upsertMemo({ message: state.message?.slice(0, 500), round: state.round });
+  upsertMemo({ message: state.message?.slice(0, 500), round: state.round, attempts: state.attempts });
   setCurrentDetails(
     `**Dead-lettered** after ${state.attempts} attempt(s) in round ${state.round}.\n\n` +
       `Last error: \`${state.errorType}\`: ${state.message}\n\n` +
