@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import { InvalidOptionsError, JobNotDeadError, JobNotFoundError } from './errors';
+import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, OperationNotFoundError } from './errors';
 import { readJob, type JobRecord } from './client';
 import { JobRegistry, validatePayload, type JobDefinition } from './jobs';
 import {
@@ -227,14 +227,18 @@ export function createAdmin(options: AdminOptions) {
 
   function operationHandle(operationId: string, matched: number): BulkOperation {
     const handle = client.workflow.getHandle(`rebound-bulk-${operationId}`);
+    const known = <T>(call: Promise<T>): Promise<T> =>
+      call.catch((err: unknown) => {
+        throw err instanceof WorkflowNotFoundError ? new OperationNotFoundError(operationId) : err;
+      });
     return {
       operationId,
       workflowId: handle.workflowId,
       matched,
-      progress: () => handle.query(bulkProgressQuery),
-      pause: () => handle.signal(pauseSignal),
-      resume: () => handle.signal(resumeSignal),
-      abort: () => handle.signal(abortSignal),
+      progress: () => known(handle.query(bulkProgressQuery)),
+      pause: () => known(handle.signal(pauseSignal)),
+      resume: () => known(handle.signal(resumeSignal)),
+      abort: () => known(handle.signal(abortSignal)),
       result: async ({ onProgress, everyMs = 500 }: WatchOptions = {}) => {
         const finished = handle.result() as Promise<BulkProgress>;
         if (!onProgress) return finished;

@@ -116,6 +116,7 @@ const selfExplainingErrors = new Set([
   'InvalidOptionsError',
   'JobNotFoundError',
   'JobNotDeadError',
+  'OperationNotFoundError',
   'ServerUnreachableError',
   'TemporalBinaryNotFoundError',
   'UsageError',
@@ -143,7 +144,8 @@ export function formatJsonLine(value: unknown): string {
 
 /** A plain table (no colours, so it reads the same in a terminal, a pipe and a log). */
 export function renderTable(head: string[], rows: unknown[][]): string {
-  const table = new Table({ head, style: { head: [], border: [] } });
+  // No rule between rows: a long list stays readable on one screen.
+  const table = new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
   for (const row of rows) table.push(row.map((value) => cell(value)));
   return table.toString();
 }

@@ -54,6 +54,14 @@ export class JobNotDeadError extends Error {
   }
 }
 
+/** Thrown when no bulk retry or cancel has the given operation id. */
+export class OperationNotFoundError extends Error {
+  constructor(readonly operationId: string) {
+    super(`no bulk operation with id "${operationId}"`);
+    this.name = 'OperationNotFoundError';
+  }
+}
+
 /** Thrown when the Temporal server cannot be reached. */
 export class ServerUnreachableError extends Error {
   constructor(readonly address: string, cause?: unknown) {

@@ -200,6 +200,13 @@ describe('rebound dlq', () => {
       expect(run.stderr).toContain(jobId);
     });
 
+    it.concurrent('operation of an unknown id exits 1, naming it', async () => {
+      const operationId = unique('no-such-operation');
+      const run = await cli('dlq', 'operation', operationId);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`no bulk operation with id "${operationId}"`);
+    });
+
     it.concurrent('retry --all --dry-run reports what matches and changes nothing', async () => {
       const run = await cli('dlq', 'retry', '--all', '--type', 'bulk.retried', '--dry-run', '--json');
       expect(run.code, run.stderr).toBe(0);
