@@ -152,7 +152,9 @@ function addDevCommand(program: Command, ctx: CliContext): void {
           ]),
         );
         const flags = server.address === '127.0.0.1:7233' ? '' : ` --address ${server.address}`;
-        ctx.print(`Try:  rebound submit example.send-email --payload '{"failTimes":1}' --wait${flags}`);
+        // Under `npm run demo` the CLI is not on the PATH, but `npx rebound` finds it.
+        const self = process.env.npm_lifecycle_event ? 'npx rebound' : 'rebound';
+        ctx.print(`Try:  ${self} submit example.send-email --payload '{"failTimes":1}' --wait${flags}`);
         ctx.print('Press Ctrl-C to stop.');
 
         const demo = opts.demo
@@ -163,6 +165,7 @@ function addDevCommand(program: Command, ctx: CliContext): void {
                 namespace: config.namespace,
                 taskQueue: config.taskQueue,
                 uiUrl: server.uiUrl,
+                command: self,
                 print: (text) => ctx.print(text),
                 signal: abortDemo.signal,
               }),

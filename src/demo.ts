@@ -21,6 +21,8 @@ export interface DemoOptions {
   uiUrl?: string;
   /** Receives the demo's output, a line or a block at a time. */
   print(text: string): void;
+  /** How the user runs the rebound CLI, in the commands the demo suggests. @defaultValue `rebound` */
+  command?: string;
   /** Stops waiting for the jobs (they keep running on the server). */
   signal?: AbortSignal;
 }
@@ -133,8 +135,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     print('');
     print(`${dead.length} job(s) dead-lettered. A dead job stays parked, with its payload and every attempt's error,`);
     print('until an operator retries or cancels it (or its retention runs out). Try:');
-    print(`  ${withFlags(`rebound status ${example.jobId}`)}`);
-    print(`  ${withFlags(`rebound dlq retry ${example.jobId}`)}`);
+    const rebound = options.command ?? 'rebound';
+    print(`  ${withFlags(`${rebound} status ${example.jobId}`)}`);
+    print(`  ${withFlags(`${rebound} dlq list`)}`);
+    print(`  ${withFlags(`${rebound} dlq retry ${example.jobId} --payload '{}'`)}`);
     print("or with Temporal's own CLI, retrying it with a corrected payload:");
     print(`  ${withFlags(`temporal workflow signal --workflow-id ${example.workflowId} --name retry --input '{"payload":{}}'`)}`);
   }
