@@ -2,8 +2,6 @@
  * `rebound dlq ...`, run as a subprocess the way scripts run it (`npm run build` first), against
  * jobs dead-lettered on a fresh task queue: exit codes, the JSON it prints, what it changes.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,36 +12,7 @@ import { main } from '../src/cli';
 import { JobStatus, jobWorkflowId } from '../src/shared';
 import { deadJobType } from './fixtures/dead-jobs';
 import { eventually, testEnv, unique, type TestEnv } from './helpers';
-
-const root = path.join(__dirname, '..');
-const bin = path.join(root, 'bin', 'rebound.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node bin/rebound.js ...args` to its end; the connection comes from flags only, never from the environment. */
-function rebound(...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'error' };
-  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'REBOUND_TASK_QUEUE']) delete env[name];
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
-/** The one JSON document a `--json` run printed. */
-function json(run: Run): any {
-  try {
-    return JSON.parse(run.stdout);
-  } catch {
-    throw new Error(`expected one JSON document on stdout, got:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  }
-}
+import { json, rebound, requireBuiltCli } from './fixtures/rebound-cli';
 
 const sorted = (ids: string[]) => [...ids].sort();
 
@@ -68,7 +37,7 @@ describe('rebound dlq', () => {
   let expected: { byType: Record<string, number>; byErrorType: Record<string, number> };
 
   beforeAll(async () => {
-    if (!existsSync(path.join(root, 'dist', 'src', 'cli.js'))) throw new Error('the CLI is not built: run `npm run build` first');
+    requireBuiltCli();
     env = await testEnv();
     await env.startWorker([...exampleJobs, ...types]);
     admin = createAdmin({ client: env.client, taskQueue: env.config.taskQueue, jobs: [...exampleJobs, ...types] });

@@ -2,53 +2,14 @@
  * The built `rebound` CLI, run as a subprocess the way scripts run it (`npm run build` first):
  * exit codes, the JSON it prints, and that refused submits start nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleJobs } from '../examples/jobs';
 import { jobWorkflowId } from '../src/shared';
 import { testEnv, unique, type TestEnv } from './helpers';
-
-const root = path.join(__dirname, '..');
-const bin = path.join(root, 'bin', 'rebound.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts `node bin/rebound.js ...args`; the connection comes from flags only, never from the environment. */
-function start(args: string[]): ChildProcess & { output: () => Run; exited: Promise<Run> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'error' };
-  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'REBOUND_TASK_QUEUE']) delete env[name];
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const output = () => ({ code: child.exitCode, stdout, stderr });
-  const exited = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return Object.assign(child, { output, exited });
-}
-
-/** Runs `rebound ...args` to its end. */
-function rebound(...args: string[]): Promise<Run> {
-  return start(args).exited;
-}
-
-/** The one JSON document a `--json` run printed. */
-function json(run: Run): any {
-  try {
-    return JSON.parse(run.stdout);
-  } catch {
-    throw new Error(`expected one JSON document on stdout, got:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  }
-}
+import { json, rebound, requireBuiltCli, startRebound as start } from './fixtures/rebound-cli';
 
 beforeAll(() => {
-  if (!existsSync(path.join(root, 'dist', 'src', 'cli.js'))) throw new Error('the CLI is not built: run `npm run build` first');
+  requireBuiltCli();
 });
 
 describe('rebound submit and status', () => {

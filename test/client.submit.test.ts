@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineJob } from '../src/jobs';
 import { JobStatus, jobWorkflowId } from '../src/shared';
-import { testEnv, unique, type TestEnv } from './helpers';
+import { rejectionOf, testEnv, unique, type TestEnv } from './helpers';
 
 /** Handler calls per job id, counted in the handler's closure. */
 const calls = new Map<string, number>();
@@ -18,15 +18,6 @@ const counted = defineJob({
     return { sentTo: payload.to };
   },
 });
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection, got none');
-}
 
 describe.concurrent('submit', () => {
   let env: TestEnv;

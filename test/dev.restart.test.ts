@@ -3,45 +3,13 @@
  * started again on the same file, it still knows the finished jobs and finishes the running one.
  * Runs the built CLI (`npm run build` first) with its own server on free ports.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/dev-server';
 import { eventually, unique } from './helpers';
-
-const root = path.join(__dirname, '..');
-const bin = path.join(root, 'bin', 'rebound.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-type Started = ChildProcess & { output: () => Run; exited: Promise<Run> };
-
-function start(args: string[]): Started {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'error' };
-  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'REBOUND_TASK_QUEUE']) delete env[name];
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const output = () => ({ code: child.exitCode, stdout, stderr });
-  const exited = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return Object.assign(child, { output, exited });
-}
-
-function json(run: Run): any {
-  try {
-    return JSON.parse(run.stdout);
-  } catch {
-    throw new Error(`expected one JSON document on stdout, got:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  }
-}
+import { json, requireBuiltCli, startRebound as start, type Run, type Started } from './fixtures/rebound-cli';
 
 describe('rebound dev', () => {
   let dir: string;
@@ -76,7 +44,7 @@ describe('rebound dev', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(path.join(root, 'dist', 'src', 'cli.js'))) throw new Error('the CLI is not built: run `npm run build` first');
+    requireBuiltCli();
     dir = mkdtempSync(path.join(os.tmpdir(), 'rebound-dev-'));
     port = await freePort();
     uiPort = await freePort();

@@ -4,7 +4,7 @@ import type { JobHandle } from '../src/client';
 import { defineJob } from '../src/jobs';
 import { JobStatus, cancelUpdate, jobWorkflowId, searchAttributes as sa } from '../src/shared';
 import { signalJob, temporal } from './fixtures/temporal-cli';
-import { eventually, testEnv, unique, type TestEnv } from './helpers';
+import { eventually, rejectionOf, testEnv, unique, type TestEnv } from './helpers';
 
 class UpstreamError extends Error {
   constructor(message: string) {
@@ -40,15 +40,6 @@ const slow = defineJob({
 });
 
 const types = [failing, slow];
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection, got none');
-}
 
 describe.concurrent('cancelling a job', () => {
   let env: TestEnv;

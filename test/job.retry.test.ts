@@ -5,7 +5,7 @@ import type { JobHandle, JobRecord } from '../src/client';
 import { defineJob } from '../src/jobs';
 import { JobStatus, jobWorkflowId, retryUpdate, searchAttributes as sa, type AttemptRecord, type RetryRequest } from '../src/shared';
 import { signalJob } from './fixtures/temporal-cli';
-import { eventually, testEnv, unique, type TestEnv } from './helpers';
+import { eventually, rejectionOf, testEnv, unique, type TestEnv } from './helpers';
 
 class UpstreamError extends Error {
   constructor(message: string) {
@@ -39,15 +39,6 @@ const gated = defineJob({
 
 const rounds = (history: AttemptRecord[]) => history.map((a) => [a.round, a.attempt, a.outcome]);
 const events = (record: JobRecord) => record.timeline.map((e) => e.event);
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection, got none');
-}
 
 describe.concurrent('retrying a dead job', () => {
   let env: TestEnv;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../src/errors';
 import { JobRegistry, defaultRetryPolicy, defineJob, resolveRetryPolicy, toMs, validatePayload, type RetryOptions } from '../src/jobs';
+import { rejectionOf } from './helpers';
 
 const handler = async () => 'done';
 
@@ -13,15 +14,6 @@ function errorOf(fn: () => unknown): Error {
     return err as Error;
   }
   throw new Error('expected an error, got none');
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection, got none');
 }
 
 describe('defineJob', () => {
