@@ -5,6 +5,7 @@ import { createAdmin, type DeadLetterAdmin } from '../src/admin';
 import { findTemporalBinary } from '../src/dev-server';
 import { JobStatus, deadLetterWorkflowId, jobWorkflowId, retryUpdate } from '../src/shared';
 import { deadJobType } from './fixtures/dead-jobs';
+import { rebound, requireBuiltCli } from './fixtures/rebound-cli';
 import { address, eventually, testEnv, unique, type TestEnv } from './helpers';
 
 const run = promisify(execFile);
@@ -19,6 +20,7 @@ describe('admin.stats', () => {
   let jobs: ReturnType<TestEnv['jobs']>;
 
   beforeAll(async () => {
+    requireBuiltCli();
     env = await testEnv();
     await env.startWorker(defs);
     jobs = env.jobs(defs);
@@ -50,7 +52,7 @@ describe('admin.stats', () => {
     return { total: s.total.deadNow, byType: pick(s.byType), byErrorType: pick(s.byErrorType) };
   };
 
-  it('agrees with list after dead-letterings, retries by update and by official signal, cancels and expiries, across a continue-as-new', async () => {
+  it('agrees with list after dead-letterings, retries by update, by the rebound CLI and by official signal, cancels and expiries, across a continue-as-new', async () => {
     const a = await dead(20, typeA, 'timeout');
     const b = await dead(12, typeB, 'validation');
     const expiring = await dead(3, shortLived, 'timeout');
@@ -67,25 +69,29 @@ describe('admin.stats', () => {
     ]);
     // Cancels.
     await admin.cancel(a.slice(2, 6), { reason: 'test' });
+    // Retry by rebound's own CLI, with a corrected payload.
+    const cli = await rebound('dlq', 'retry', a[6], '--payload', '{"fixed":true}', '--address', address(), '--task-queue', env.config.taskQueue);
+    expect(cli.code, cli.stderr).toBe(0);
 
     // Expiries: the short-lived type parks 3 s.
     for (const id of expiring) expect((await jobs.getHandle(id).settled()).status).toBeDefined();
     await eventually(async () => (await Promise.all(expiring.map((id) => admin.get(id)))).every((r) => r.status === JobStatus.Expired), 'jobs to expire', 30_000);
     await eventually(async () => (await Promise.all(b.map((id) => admin.get(id)))).every((r) => r.status === JobStatus.Succeeded), 'batch-retried jobs to succeed', 30_000);
+    expect((await jobs.getHandle(a[6]).settled()).status).toBe(JobStatus.Succeeded);
 
-    const expected = { total: 15, byType: { [typeA]: 15 }, byErrorType: { TimeoutError: 15 } };
+    const expected = { total: 14, byType: { [typeA]: 14 }, byErrorType: { TimeoutError: 14 } };
     const stats = await eventually(async () => {
       const s = await fromStats();
       return JSON.stringify(s) === JSON.stringify(expected) && s;
     }, 'stats to settle', 30_000);
     const list = await eventually(async () => {
       const l = await fromList();
-      return l.total === 15 && l;
+      return l.total === 14 && l;
     }, 'visibility to settle', 30_000);
     expect(stats).toEqual(list);
 
     const full = await admin.stats();
-    expect(full.total).toMatchObject({ deadLettered: 36, retried: 14, cancelled: 4, expired: 3, succeededAfterRetry: 13 });
+    expect(full.total).toMatchObject({ deadLettered: 36, retried: 15, cancelled: 4, expired: 3, succeededAfterRetry: 14 });
     // The queue's workflow continued as new at least once (the test server suggests it early) and kept every count.
     expect(full.generation).toBeGreaterThan(1);
     const runs = [];
