@@ -29,15 +29,30 @@ export function normaliseMessage(message: string): string {
     .trim();
 }
 
-/** The first stack frame that is the handler's own code, not rebound's or a dependency's. */
+/** rebound's own activity: its frames sit under every handler and tell failures nothing apart. */
+const ownActivityFile = /[/\\]activities[/\\]run-job\.[cm]?[jt]s$/;
+
+/**
+ * The first stack frame that is the handler's own code, not rebound's or a dependency's, as
+ * `function (file)`. The file is its base name without extension and the line and column are
+ * dropped, so that one failure reads the same whether the worker runs the TypeScript source or
+ * the compiled JavaScript, from any directory, and across small edits. Frames without a file
+ * (`async Promise.all (index 0)`, `native`) are skipped; `async`, `Object.` and `[as alias]` are
+ * dropped from a function name.
+ * Empty when no frame qualifies.
+ */
 export function topFrame(stack: string | undefined): string {
   if (!stack) return '';
-  for (const line of stack.split('\n').slice(1)) {
-    const frame = line.trim();
-    if (!frame.startsWith('at ') || frame.includes('node_modules') || frame.includes('node:')) continue;
-    if (/[/\\]activities[/\\]run-job\.[jt]s/.test(frame)) continue;
-    // Keep the function and file, drop line and column: a frame stays the same across small edits.
-    return frame.replace(/:\d+:\d+\)?$/, '').replace(/^at /, '');
+  for (const line of stack.split('\n')) {
+    const match = /^\s*at (?:async )?(?:(.*?) \((.*)\)|(.*))$/.exec(line);
+    if (!match) continue;
+    // `Object.send [as handler]` names the function `send`, whether it was called as a method or not.
+    const fn = (match[1] ?? '').replace(/ \[as [^\]]*\]$/, '').replace(/^Object\./, '');
+    const location = (match[2] ?? match[3]).trim();
+    const file = /^(.*?):\d+:\d+$/.exec(location)?.[1];
+    if (!file || file.startsWith('node:') || file.includes('node_modules') || ownActivityFile.test(file)) continue;
+    const base = file.replace(/[?#].*$/, '').split(/[/\\]/).pop()!.replace(/\.[cm]?[jt]sx?$/, '');
+    return fn ? `${fn} (${base})` : base;
   }
   return '';
 }

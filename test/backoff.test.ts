@@ -1,6 +1,11 @@
+import type { Client } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
+import { createRunJob } from '../activities/run-job';
 import { failureFingerprint, normaliseMessage, retryDelayMs, topFrame, trimStack } from '../src/backoff';
-import type { RetryPolicy } from '../src/shared';
+import { defineJob, JobRegistry } from '../src/jobs';
+import { createLogger } from '../src/logger';
+import type { AttemptDetails, AttemptRecord, RetryPolicy } from '../src/shared';
 
 const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({
   initialIntervalMs: 100,
@@ -119,6 +124,32 @@ describe('failureFingerprint', () => {
   });
 });
 
+/** One failing attempt of a job whose handler is `handler`, run by rebound's own activity; returns its record. */
+async function failedAttempt(handler: (payload: { ms: number }) => Promise<unknown>, ms: number): Promise<AttemptRecord> {
+  const def = defineJob({ type: 'fingerprint.test', retry: { maximumAttempts: 1 }, handler });
+  const runJob = createRunJob({ registry: new JobRegistry([def]), logger: createLogger({ level: 'silent', pretty: false }) });
+  // The activity reports the failed attempt to its workflow early; here nobody listens.
+  const client = {
+    withAbortSignal: <R>(_signal: AbortSignal, fn: () => R) => fn(),
+    workflow: { getHandle: () => ({ signal: async () => undefined }) },
+  } as unknown as Client;
+  const env = new MockActivityEnvironment({ attempt: 1 }, { client });
+  let last: AttemptDetails | undefined;
+  env.on('heartbeat', (details: AttemptDetails) => (last = details));
+  await expect(env.run(runJob, { jobId: 'j', type: def.type, payload: { ms }, round: 1, retry: def.retry, heartbeatMs: 30_000 })).rejects.toThrow(
+    `timeout after ${ms} ms`,
+  );
+  return last!.attempts[0];
+}
+
+async function chargeCard({ ms }: { ms: number }): Promise<never> {
+  throw new TimeoutError(`timeout after ${ms} ms`);
+}
+async function refundCard({ ms }: { ms: number }): Promise<never> {
+  await Promise.resolve();
+  throw new TimeoutError(`timeout after ${ms} ms`);
+}
+
 describe('topFrame', () => {
   it('skips dependencies, Node internals and rebound’s own activity to name the handler frame without line and column', () => {
     const stack = [
@@ -129,11 +160,55 @@ describe('topFrame', () => {
       '    at sendEmail (/app/jobs/email.ts:42:11)',
       '    at main (/app/index.ts:1:1)',
     ].join('\n');
-    expect(topFrame(stack)).toBe('sendEmail (/app/jobs/email.ts');
+    expect(topFrame(stack)).toBe('sendEmail (email)');
   });
 
-  it('is empty without a stack', () => {
+  it('reads the same from the TypeScript source and from the compiled JavaScript, wherever it is installed', () => {
+    const fromSource = ['TimeoutError: timeout after 5 ms', '    at sendEmail (/home/dev/app/jobs/email.ts:42:11)', '    at runJob (/home/dev/app/activities/run-job.ts:80:20)'];
+    const fromDist = [
+      'TimeoutError: timeout after 5 ms',
+      '    at sendEmail (/srv/app/dist/jobs/email.js:37:15)',
+      '    at async runJob (/srv/app/node_modules/rebound/dist/activities/run-job.js:71:28)',
+    ];
+    const fromOwnDist = ['TimeoutError: timeout after 5 ms', '    at Object.sendEmail [as handler] (C:\\app\\dist\\jobs\\email.js:37:15)', '    at async runJob (C:\\app\\dist\\activities\\run-job.js:71:28)'];
+    expect(topFrame(fromSource.join('\n'))).toBe('sendEmail (email)');
+    expect(topFrame(fromDist.join('\n'))).toBe('sendEmail (email)');
+    expect(topFrame(fromOwnDist.join('\n'))).toBe('sendEmail (email)');
+  });
+
+  it('skips frames without a file and drops `async`, so a throw before or after an await reads the same', () => {
+    const stack = [
+      'Error: boom',
+      '    at Socket.onError (/app/node_modules/pg/lib/client.js:10:5)',
+      '    at async Promise.all (index 0)',
+      '    at async syncUsers (file:///app/jobs/sync.mjs:12:3)',
+    ].join('\n');
+    expect(topFrame(stack)).toBe('syncUsers (sync)');
+    expect(topFrame('Error: boom\n    at /app/jobs/sync.js:3:9')).toBe('sync');
+  });
+
+  it('is empty without a stack or without a frame of the handler', () => {
     expect(topFrame(undefined)).toBe('');
+    expect(topFrame('Error: boom\n    at lib (/app/node_modules/x/index.js:1:1)\n    at runJob (/app/dist/activities/run-job.js:1:1)')).toBe('');
+  });
+
+  it('names the handler frame of a real failure run by rebound’s activity', async () => {
+    const record = await failedAttempt(chargeCard, 1203);
+    expect(record.stack).toContain('chargeCard');
+    expect(topFrame(record.stack)).toBe('chargeCard (backoff.test)');
+    const afterAwait = await failedAttempt(refundCard, 877);
+    expect(topFrame(afterAwait.stack)).toBe('refundCard (backoff.test)');
+  });
+});
+
+describe('failure groups of real attempts', () => {
+  it('puts `timeout after 1203 ms` and `timeout after 877 ms` from one handler frame in one group, another frame in another', async () => {
+    const a = await failedAttempt(chargeCard, 1203);
+    const b = await failedAttempt(chargeCard, 877);
+    const c = await failedAttempt(refundCard, 1203);
+    expect(a.fingerprint).toMatch(/^[0-9a-f]{12}$/);
+    expect(a.fingerprint).toBe(b.fingerprint);
+    expect(c.fingerprint).not.toBe(a.fingerprint);
   });
 });
 
