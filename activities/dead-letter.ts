@@ -4,16 +4,16 @@
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import {
   cancelUpdate,
-  deadLetterWorkflowId,
+  deadLetterStartOptions,
   deadLetterWorkflowType,
   jobEventSignal,
   jobWorkflowId,
   retryUpdate,
   type AlertConfig,
-  type DeadLetterInput,
   type JobEvent,
   type Notification,
   type RetryPolicy,
@@ -21,8 +21,14 @@ import {
 
 export interface DeadLetterDeps {
   logger: Logger;
-  /** Alerting the dead-letter queue starts with. */
+  /** Alerting the dead-letter queue starts with, when a job's report starts it. */
   alerts?: AlertConfig;
+}
+
+/** Notifications to log and send to a webhook, in order. */
+export interface NotifyInput {
+  notifications: Notification[];
+  webhookUrl?: string;
 }
 
 /** What a bulk batch did to one job. */
@@ -50,29 +56,40 @@ export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
     /** Signals the queue's workflow, starting it if needed. Safe to run twice: the workflow drops repeats. */
     async reportJobEvent(event: JobEvent): Promise<void> {
       const ctx = Context.current();
-      const taskQueue = ctx.info.taskQueue;
-      const input: DeadLetterInput = { taskQueue, alerts };
       await ctx.client.workflow.signalWithStart(deadLetterWorkflowType, {
-        workflowId: deadLetterWorkflowId(taskQueue),
-        taskQueue,
-        args: [input],
+        ...deadLetterStartOptions(ctx.info.taskQueue, alerts),
         signal: jobEventSignal,
         signalArgs: [event],
-        staticSummary: `rebound dead-letter queue of ${taskQueue}`,
       });
     },
 
-    /** Logs a notification at warn and POSTs it to the webhook, when there is one. */
-    async notify(notification: Notification, webhookUrl?: string): Promise<void> {
-      logger.warn({ notification }, `dead-letter ${notification.kind}: ${notification.message}`);
+    /**
+     * Logs each notification at warn (once, on the first attempt), then POSTs each to the webhook
+     * as JSON, when there is one. A retry resumes after the last one delivered. A 4xx answer other
+     * than 408 and 429 will not get better: it fails without retries.
+     */
+    async notify({ notifications, webhookUrl }: NotifyInput): Promise<void> {
+      const ctx = Context.current();
+      if (ctx.info.attempt === 1) {
+        for (const n of notifications) logger.warn({ notification: n }, `dead-letter ${n.kind}: ${n.message}`);
+      }
       if (!webhookUrl) return;
-      const response = await fetch(webhookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(notification),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (!response.ok) throw new Error(`webhook ${webhookUrl} answered ${response.status}`);
+      const carried = ctx.info.heartbeatDetails;
+      for (let i = typeof carried === 'number' ? carried : 0; i < notifications.length; i++) {
+        const response = await fetch(webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(notifications[i]),
+          signal: AbortSignal.any([AbortSignal.timeout(10_000), ctx.cancellationSignal]),
+        });
+        await response.arrayBuffer().catch(() => undefined);
+        if (!response.ok) {
+          const message = `webhook ${webhookUrl} answered ${response.status}`;
+          const hopeless = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+          throw hopeless ? ApplicationFailure.nonRetryable(message, 'WebhookRejected') : ApplicationFailure.retryable(message, 'WebhookFailed');
+        }
+        ctx.heartbeat(i + 1);
+      }
     },
 
     /** Retries or cancels each job of the batch, one every `1 / rate` seconds; resumes where a lost attempt stopped. */

@@ -176,7 +176,7 @@ export function createJobClient(options: JobClientOptions) {
       if (opts.priority !== undefined && !(Number.isInteger(opts.priority) && opts.priority >= 1)) {
         throw new InvalidOptionsError(`priority must be a whole number of at least 1, got ${JSON.stringify(opts.priority)}`);
       }
-      const input: JobInput = { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs };
+      const input: JobInput = { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs };
       try {
         const handle = await client.workflow.start(jobWorkflowType, {
           workflowId: jobWorkflowId(jobId),

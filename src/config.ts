@@ -6,8 +6,10 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
+import { alertsFromEnv } from './alerts';
 import { ServerUnreachableError } from './errors';
 import { createLogger, installRuntimeLogger, type Logger } from './logger';
+import type { AlertConfig } from './shared';
 
 export interface ReboundConfig {
   /** host:port of the Temporal frontend. @defaultValue `TEMPORAL_ADDRESS`, else `127.0.0.1:7233` */
@@ -20,11 +22,22 @@ export interface ReboundConfig {
   connectionOptions: Omit<ConnectionOptions, 'address'>;
   /** The payload converter and codecs of every client and worker. @defaultValue Temporal's JSON */
   dataConverter?: DataConverter;
+  /**
+   * Alert thresholds and webhook of the task queue's dead-letter queue, which workers apply when
+   * they start (see `configureAlerts`). From `REBOUND_ALERT_DEAD_NOW`,
+   * `REBOUND_ALERT_DEAD_NOW_BY_TYPE`, `REBOUND_ALERT_DEAD_PER_MINUTE`,
+   * `REBOUND_ALERT_DEAD_PER_MINUTE_BY_TYPE` and `REBOUND_ALERT_WEBHOOK_URL` (see `alertsFromEnv`).
+   * @defaultValue none: workers leave the queue's alerting as it is
+   */
+  alerts?: AlertConfig;
 }
 
-export type ConfigOverrides = Partial<Pick<ReboundConfig, 'address' | 'namespace' | 'taskQueue' | 'dataConverter'>>;
+export type ConfigOverrides = Partial<Pick<ReboundConfig, 'address' | 'namespace' | 'taskQueue' | 'dataConverter' | 'alerts'>>;
 
-/** Resolves the configuration: explicit overrides, then the environment, then defaults. */
+/**
+ * Resolves the configuration: explicit overrides, then the environment, then defaults. Throws
+ * `InvalidOptionsError` naming the variable when an alert variable has a bad value.
+ */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): ReboundConfig {
   const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   let fromEnv: ReturnType<typeof loadClientConnectConfig> | undefined;
@@ -40,6 +53,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     taskQueue: overrides.taskQueue ?? env.REBOUND_TASK_QUEUE ?? 'rebound',
     connectionOptions: connectionOptions as ReboundConfig['connectionOptions'],
     dataConverter: overrides.dataConverter,
+    alerts: overrides.alerts ?? alertsFromEnv(env),
   };
 }
 

@@ -58,6 +58,13 @@ export interface JobTypeOptions<S extends StandardSchemaV1 = StandardSchemaV1, R
   heartbeatTimeout?: Duration;
   /** How long a dead job stays parked, waiting for an operator, before it expires. @defaultValue `14d` */
   retention?: Duration;
+  /**
+   * How long before its expiry a dead job is reported to the dead-letter queue, which sends an
+   * `expiring` notification. Shorter than `retention`: a job parked for less than this is not
+   * reported before it expires.
+   * @defaultValue `1d`
+   */
+  expiryWarning?: Duration;
   handler(payload: StandardSchemaV1.InferOutput<S>, ctx: JobContext): Promise<R>;
 }
 
@@ -68,6 +75,8 @@ export interface JobDefinition<S extends StandardSchemaV1 = StandardSchemaV1, R 
   readonly retry: RetryPolicy;
   readonly timeouts: AttemptTimeouts;
   readonly retentionMs: number;
+  /** How long before expiry a dead job is reported as expiring. */
+  readonly expiryWarningMs: number;
   readonly handler: JobTypeOptions<S, R>['handler'];
 }
 
@@ -83,6 +92,7 @@ export const defaultRetryPolicy: RetryPolicy = {
 const defaultTimeoutMs = 10 * 60_000;
 const defaultHeartbeatTimeoutMs = 30_000;
 const defaultRetentionMs = 14 * 24 * 3_600_000;
+const defaultExpiryWarningMs = 24 * 3_600_000;
 
 /** Turns a {@link Duration} into milliseconds; `what` names the option in the error. */
 export function toMs(value: Duration, what: string): number {
@@ -138,6 +148,7 @@ export function defineJob<S extends StandardSchemaV1 = StandardSchemaV1, R = unk
       heartbeatMs: options.heartbeatTimeout === undefined ? defaultHeartbeatTimeoutMs : toMs(options.heartbeatTimeout, 'heartbeatTimeout'),
     },
     retentionMs: options.retention === undefined ? defaultRetentionMs : toMs(options.retention, 'retention'),
+    expiryWarningMs: options.expiryWarning === undefined ? defaultExpiryWarningMs : toMs(options.expiryWarning, 'expiryWarning'),
     handler: options.handler,
   };
 }

@@ -4,10 +4,11 @@
  * copy of the jobs: each dead job is its own parked workflow), raises alerts, and continues as
  * new before its history grows large.
  */
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   configureAlertsSignal,
+  failureGroupTypesLimit,
   jobEventSignal,
   statsQuery,
   type AlertConfig,
@@ -18,21 +19,33 @@ import {
   type Notification,
 } from '../src/shared';
 
+// A webhook that is down costs a few seconds per batch, then the batch is dropped (it was logged).
 const { notify } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5 },
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+  summary: 'notify',
 });
 
 /** Event keys remembered to drop a report the activity sent twice. */
 const recentLimit = 2_000;
+/** Notifications sent by one activity. */
+const notifyBatchSize = 50;
+/** Notifications waiting, at most; past it the oldest are logged here and dropped. */
+const outboxLimit = 1_000;
+/** Failure groups kept; past it, groups with no dead job left go first, least recently seen first. */
+const groupLimit = 500;
+const minuteMs = 60_000;
 
 interface State {
   stats: DeadLetterStats;
   alerts: AlertConfig;
   /** Keys of recent events, oldest first. */
   recent: string[];
-  /** Times (ms) of the dead-letterings of the last minute. */
-  lastMinute: number[];
+  /** Dead-letterings of the last minute, counted per second (`at`, ms) and job type. */
+  lastMinute: { at: number; type: string; count: number }[];
+  /** Notifications not sent yet. */
+  outbox: Notification[];
 }
 
 const zero = (): DeadLetterCounters => ({ deadNow: 0, deadLettered: 0, retried: 0, cancelled: 0, expired: 0, succeededAfterRetry: 0 });
@@ -61,47 +74,104 @@ function applyToGroup(stats: DeadLetterStats, event: JobEvent): void {
   let group = stats.groups.find((g) => g.id === event.failureGroup);
   if (event.kind === 'deadLettered') {
     if (!group) {
-      group = { id: event.failureGroup, errorType: event.errorType, types: [], deadNow: 0, deadLettered: 0, firstSeen: event.at, lastSeen: event.at, example: event.message ?? '' };
+      group = { id: event.failureGroup, errorType: event.errorType, types: [], deadNow: 0, deadLettered: 0, firstSeen: event.at, lastSeen: event.at, example: (event.message ?? '').slice(0, 300) };
       stats.groups.push(group);
+      if (stats.groups.length > groupLimit) dropGroup(stats);
     }
     group.deadNow++;
     group.deadLettered++;
-    group.lastSeen = event.at;
-    if (!group.types.includes(event.type)) group.types.push(event.type);
+    if (event.at > group.lastSeen) group.lastSeen = event.at;
+    if (event.at < group.firstSeen) group.firstSeen = event.at;
+    if (!group.types.includes(event.type) && group.types.length < failureGroupTypesLimit) group.types.push(event.type);
   } else if (group && (event.kind === 'retried' || event.kind === 'cancelled' || event.kind === 'expired')) {
     group.deadNow = Math.max(0, group.deadNow - 1);
   }
 }
 
-/** The alert values now, by key, with their thresholds. */
-function measurements(state: State, now: number): { key: string; value: number; threshold: number }[] {
+/** Keeps the carried state bounded: drops the group that matters least. */
+function dropGroup(stats: DeadLetterStats): void {
+  const order = [...stats.groups].sort((a, b) => Number(a.deadNow > 0) - Number(b.deadNow > 0) || a.deadNow - b.deadNow || a.lastSeen.localeCompare(b.lastSeen));
+  const drop = order[0];
+  stats.groups = stats.groups.filter((g) => g !== drop);
+  if (drop.deadNow > 0) log.warn('too many failure groups: one with dead jobs is no longer counted', { group: drop.id, deadNow: drop.deadNow });
+}
+
+function pruneLastMinute(state: State, now: number): void {
+  state.lastMinute = state.lastMinute.filter((b) => now - b.at < minuteMs);
+}
+
+function recordDeadLettering(state: State, type: string, atMs: number): void {
+  const at = atMs - (atMs % 1_000);
+  const bucket = state.lastMinute.find((b) => b.at === at && b.type === type);
+  if (bucket) bucket.count++;
+  else state.lastMinute.push({ at, type, count: 1 });
+}
+
+interface Measurement {
+  key: string;
+  value: number;
+  threshold: number;
+}
+
+/** The watched values now, by key, with their thresholds. */
+function measurements(state: State, now: number): Measurement[] {
   const t = state.alerts.thresholds ?? {};
-  const out: { key: string; value: number; threshold: number }[] = [];
+  const out: Measurement[] = [];
+  pruneLastMinute(state, now);
+  const perMinute = (type?: string) => state.lastMinute.filter((b) => type === undefined || b.type === type).reduce((n, b) => n + b.count, 0);
   if (t.deadNow !== undefined) out.push({ key: 'deadNow', value: state.stats.total.deadNow, threshold: t.deadNow });
   for (const [type, threshold] of Object.entries(t.deadNowByType ?? {})) {
     out.push({ key: `deadNow:${type}`, value: state.stats.byType[type]?.deadNow ?? 0, threshold });
   }
-  if (t.deadLetteredPerMinute !== undefined) {
-    state.lastMinute = state.lastMinute.filter((at) => now - at < 60_000);
-    out.push({ key: 'deadLetteredPerMinute', value: state.lastMinute.length, threshold: t.deadLetteredPerMinute });
+  if (t.deadLetteredPerMinute !== undefined) out.push({ key: 'deadLetteredPerMinute', value: perMinute(), threshold: t.deadLetteredPerMinute });
+  for (const [type, threshold] of Object.entries(t.deadLetteredPerMinuteByType ?? {})) {
+    out.push({ key: `deadLetteredPerMinute:${type}`, value: perMinute(type), threshold });
   }
   return out;
 }
 
+/** How long until a firing per-minute alert may recover on its own, with no new event; undefined when none fires. */
+function untilRateMayRecover(state: State, now: number): number | undefined {
+  if (!state.stats.firing.some((key) => key.startsWith('deadLetteredPerMinute')) || state.lastMinute.length === 0) return undefined;
+  const oldest = Math.min(...state.lastMinute.map((b) => b.at));
+  return Math.max(500, oldest + minuteMs - now);
+}
+
+/** Old runs carried `lastMinute` as plain times and no outbox. */
+function upgrade(carried: State): State {
+  const lastMinute = (carried.lastMinute ?? []) as unknown[];
+  return {
+    ...carried,
+    lastMinute: lastMinute.map((b) => (typeof b === 'number' ? { at: b, type: '', count: 1 } : (b as State['lastMinute'][number]))),
+    outbox: carried.outbox ?? [],
+  };
+}
+
 /** The queue of one task queue. */
 export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> {
-  const state: State = (input.carried as State | undefined) ?? {
-    stats: { taskQueue: input.taskQueue, total: zero(), byType: {}, byErrorType: {}, groups: [], firing: [], generation: 0 },
-    alerts: input.alerts ?? {},
-    recent: [],
-    lastMinute: [],
-  };
+  const state: State = input.carried
+    ? upgrade(input.carried as State)
+    : {
+        stats: { taskQueue: input.taskQueue, total: zero(), byType: {}, byErrorType: {}, groups: [], firing: [], generation: 0 },
+        alerts: input.alerts ?? {},
+        recent: [],
+        lastMinute: [],
+        outbox: [],
+      };
   state.stats.generation++;
-  const outbox: Notification[] = [];
-  const note = (n: Omit<Notification, 'at' | 'taskQueue'>) => outbox.push({ ...n, at: new Date().toISOString(), taskQueue: input.taskQueue });
+
+  const note = (n: Omit<Notification, 'at' | 'taskQueue'>) => {
+    state.outbox.push({ ...n, at: new Date().toISOString(), taskQueue: input.taskQueue });
+    if (state.outbox.length > outboxLimit) {
+      for (const dropped of state.outbox.splice(0, state.outbox.length - outboxLimit)) {
+        log.warn(`dead-letter ${dropped.kind} not sent, too many waiting: ${dropped.message}`, { notification: dropped });
+      }
+    }
+  };
 
   const checkAlerts = () => {
-    for (const { key, value, threshold } of measurements(state, Date.now())) {
+    const watched = measurements(state, Date.now());
+    for (const { key, value, threshold } of watched) {
       const firing = state.stats.firing.includes(key);
       if (!firing && value >= threshold) {
         state.stats.firing.push(key);
@@ -111,11 +181,16 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
         note({ kind: 'recovered', key, value, threshold, message: `${key} is back to ${value}, below its threshold of ${threshold}` });
       }
     }
+    // An alert whose threshold was removed recovers too, so no alert stays open for ever.
+    for (const key of state.stats.firing.filter((k) => !watched.some((m) => m.key === k))) {
+      state.stats.firing = state.stats.firing.filter((k) => k !== key);
+      note({ kind: 'recovered', key, value: 0, message: `${key} is no longer watched: its threshold was removed` });
+    }
   };
 
   setHandler(statsQuery, () => state.stats);
   setHandler(configureAlertsSignal, (alerts) => {
-    state.alerts = alerts;
+    state.alerts = alerts ?? {};
     checkAlerts();
   });
   setHandler(jobEventSignal, (event) => {
@@ -124,7 +199,15 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
     state.recent.push(key);
     if (state.recent.length > recentLimit) state.recent.splice(0, state.recent.length - recentLimit);
     if (event.kind === 'expiring') {
-      note({ kind: 'expiring', key: event.jobId, value: 0, message: `dead job ${event.jobId} (${event.type}) expires at ${event.expiresAt}` });
+      note({
+        kind: 'expiring',
+        key: event.jobId,
+        value: 0,
+        message: `dead job ${event.jobId} (${event.type}) expires at ${event.expiresAt} unless retried or cancelled`,
+        jobId: event.jobId,
+        jobType: event.type,
+        expiresAt: event.expiresAt,
+      });
       return;
     }
     const { stats } = state;
@@ -132,23 +215,32 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
     apply((stats.byType[event.type] ??= zero()), event.kind);
     apply((stats.byErrorType[event.errorType] ??= zero()), event.kind);
     applyToGroup(stats, event);
-    if (event.kind === 'deadLettered') state.lastMinute.push(Date.parse(event.at) || Date.now());
+    if (event.kind === 'deadLettered') recordDeadLettering(state, event.type, Math.min(Date.now(), Date.parse(event.at) || Date.now()));
     checkAlerts();
   });
 
   for (;;) {
-    // While the per-minute alert fires, look again every few seconds so it can recover without new events.
-    const rateFiring = state.stats.firing.includes('deadLetteredPerMinute');
-    const wake = () => outbox.length > 0 || workflowInfo().continueAsNewSuggested;
-    if (rateFiring) await condition(wake, 5_000);
-    else await condition(wake);
+    const wake = () => state.outbox.length > 0 || workflowInfo().continueAsNewSuggested;
+    const recheckIn = untilRateMayRecover(state, Date.now());
+    if (recheckIn === undefined) await condition(wake);
+    else await condition(wake, recheckIn);
     checkAlerts();
-    while (outbox.length > 0) {
-      await notify(outbox.shift()!, state.alerts.webhookUrl);
+    if (state.outbox.length > 0) {
+      const batch = state.outbox.splice(0, notifyBatchSize);
+      try {
+        await notify({ notifications: batch, webhookUrl: state.alerts.webhookUrl });
+      } catch (err) {
+        // The counters do not depend on delivery: drop the batch (each one was logged) and go on.
+        log.warn('dead-letter notifications dropped: the webhook did not take them', {
+          webhookUrl: state.alerts.webhookUrl,
+          count: batch.length,
+          error: String((err as Error)?.cause ?? err),
+        });
+      }
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (outbox.length === 0) await continueAsNew<typeof deadLetterWorkflow>({ ...input, alerts: state.alerts, carried: state });
+      await continueAsNew<typeof deadLetterWorkflow>({ taskQueue: input.taskQueue, alerts: state.alerts, carried: state });
     }
   }
 }
