@@ -44,13 +44,13 @@ function carriedAttempts(input: RunJobInput, attempt: number, heartbeatDetails: 
   return records;
 }
 
-function describeError(err: unknown, nonRetryableTypes: string[]): { type: string; message: string; stack?: string; nonRetryable: boolean } {
+function describeError(err: unknown, nonRetryableTypes: string[]): { type: string; message: string; stack?: string; fullStack?: string; nonRetryable: boolean } {
   const e = err instanceof Error ? err : new Error(String(err));
   const permanent = e.name === 'PermanentError';
   const type = permanent ? String((e as { type?: string }).type ?? 'PermanentError') : e.name || 'Error';
   // An unknown type stays retryable: another worker of the fleet (or the next deploy) may know it.
   const nonRetryable = permanent || e.name === 'PayloadValidationError' || nonRetryableTypes.includes(type);
-  return { type, message: e.message, stack: trimStack(e.stack), nonRetryable };
+  return { type, message: e.message, stack: trimStack(e.stack), fullStack: e.stack, nonRetryable };
 }
 
 /**
@@ -117,7 +117,8 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
         message: e.message,
         stack: e.stack,
         nonRetryable: e.nonRetryable || undefined,
-        fingerprint: failureFingerprint(e.type, withoutJobId(e.message, input.jobId), e.stack),
+        // The whole stack: a long message must not push the handler's frame out of the trimmed one.
+        fingerprint: failureFingerprint(e.type, withoutJobId(e.message, input.jobId), e.fullStack),
         nextDelayMs: last ? undefined : retryDelayMs(input.retry, attempt),
       });
       log.warn({ errorType: e.type, err: e.message, nextDelayMs: record.nextDelayMs }, last ? 'attempt failed, no attempts left' : 'attempt failed, will retry');

@@ -5,10 +5,12 @@
 import path from 'node:path';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { exampleJobs } from '../examples/jobs';
+import { alertsFromEnv } from './alerts';
 import { connectWorker, loadConfig, type ReboundConfig } from './config';
 import { reboundHome, startDevServer, type DevServer } from './dev-server';
 import type { JobDefinition } from './jobs';
 import { createLogger, type Logger } from './logger';
+import type { AlertConfig } from './shared';
 import { createWorker } from './worker';
 
 export interface DevOptions {
@@ -26,6 +28,8 @@ export interface DevOptions {
   jobs?: JobDefinition<any, any>[];
   /** The worker's logger. @defaultValue a pino logger on stderr */
   logger?: Logger;
+  /** Alert thresholds and webhook of the dead-letter queue. @defaultValue from the `REBOUND_ALERT_*` environment variables */
+  alerts?: AlertConfig;
   /** The server's own log level. @defaultValue `error` */
   serverLogLevel?: string;
 }
@@ -55,6 +59,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevHandle> {
   const dbFile = path.resolve(options.dbFile ?? defaultDbFile());
   const jobs = options.jobs ?? exampleJobs;
   const logger = options.logger ?? createLogger();
+  // Read before anything starts, so that a bad value stops here.
+  const alerts = options.alerts ?? alertsFromEnv();
   const server = await startDevServer({
     port: options.port ?? 7233,
     uiPort: options.uiPort ?? 8233,
@@ -62,7 +68,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevHandle> {
     namespace: options.namespace,
     logLevel: options.serverLogLevel ?? 'error',
   });
-  const config = loadConfig({ address: server.address, namespace: server.namespace, taskQueue: options.taskQueue }, {});
+  const config = loadConfig({ address: server.address, namespace: server.namespace, taskQueue: options.taskQueue, alerts }, {});
 
   let connection: NativeConnection | undefined;
   let worker: Worker;

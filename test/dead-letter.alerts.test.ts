@@ -170,6 +170,28 @@ describe('dead-letter alerts', () => {
     expect(receiver.received('expiring')).toHaveLength(1);
   });
 
+  it('announces a dead job at once when its retention is shorter than the warning period', async () => {
+    env = await testEnv();
+    const type = unique('short-lived');
+    const def = defineJob({
+      type,
+      retry: { maximumAttempts: 1, initialInterval: 10, maximumInterval: 50 },
+      retention: '1h',
+      expiryWarning: '1d',
+      handler: async () => {
+        throw new Error('broken');
+      },
+    });
+    await startWorker([def], { webhookUrl: receiver.url });
+    const handle = await env.jobs([def]).submit(type, {}, { jobId: unique('x') });
+    const dead = await handle.settled();
+    expect(dead.status).toBe(JobStatus.DeadLettered);
+
+    const [expiring] = await eventually(async () => receiver.received('expiring').length > 0 && receiver.received('expiring'), 'the expiring notice', 30_000);
+    expect(expiring).toMatchObject({ kind: 'expiring', jobId: handle.jobId, jobType: type, expiresAt: dead.expiresAt });
+    expect((await handle.status()).status).toBe(JobStatus.DeadLettered);
+  });
+
   it('watches dead-letterings per minute and dead jobs per type, from alerts given to the worker', async () => {
     env = await testEnv();
     const typeA = unique('rate-a');

@@ -85,8 +85,9 @@ class Reports {
 async function park(state: JobState, input: JobInput, woken: () => boolean, reports: Reports): Promise<boolean> {
   const expiresAt = Date.parse(state.expiresAt!);
   const warnAt = expiresAt - (input.expiryWarningMs ?? 24 * 3_600_000);
-  if (warnAt > Date.now() && !state.expiryWarned) {
-    if (await condition(woken, warnAt - Date.now())) return true;
+  if (!state.expiryWarned) {
+    // A retention shorter than the warning period is announced at once.
+    if (warnAt > Date.now() && (await condition(woken, warnAt - Date.now()))) return true;
     state.expiryWarned = true;
     reports.send(state, 'expiring');
   }
