@@ -33,12 +33,23 @@ describe('the README', () => {
     expect(scripts.test).toContain('vitest run');
   });
 
-  it('has a code sample that compiles against the package', () => {
-    const sample = blocks('Define jobs, run a worker, submit').find((b) => b.lang === 'ts');
-    expect(sample).toBeDefined();
-    // Inside this repository the package is its source.
+  it('has code samples that compile against the package', () => {
+    const samples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    // One module: the imports of every sample merged, the first sample's declarations visible to
+    // the later ones, each later one in a block of its own. Inside this repository the package is its source.
+    const imported = new Map<string, Set<string>>();
+    const bodies = samples.map((code) =>
+      code.replace(/^import \{([^}]*)\} from '([^']+)';\n/gm, (_line, names: string, from: string) => {
+        const set = imported.get(from) ?? new Set<string>();
+        for (const name of names.split(',').map((n) => n.trim()).filter(Boolean)) set.add(name);
+        imported.set(from, set);
+        return '';
+      }),
+    );
+    const imports = [...imported].map(([from, names]) => `import { ${[...names].join(', ')} } from '${from === 'rebound' ? '../src/index.js' : from}';`);
+    const source = [...imports, bodies[0], ...bodies.slice(1).map((b) => `{\n${b}\n}`)].join('\n');
     const file = path.join(root, 'test', '__readme-sample.mts');
-    const source = sample!.code.replace(/from 'rebound'/g, "from '../src/index.js'");
     const options: ts.CompilerOptions = {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.Node16,
