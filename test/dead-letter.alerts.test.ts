@@ -146,14 +146,15 @@ describe('dead-letter alerts', () => {
     ]);
   });
 
-  it('reports a dead job close to its expiry as expiring, once, before it expires', async () => {
+  /** A job that dead-letters at once with this retention and warning, and its first `expiring` notice. */
+  async function deadAndAnnounced(retention: string, expiryWarning: string) {
     env = await testEnv();
     const type = unique('expiring');
     const def = defineJob({
       type,
       retry: { maximumAttempts: 1, initialInterval: 10, maximumInterval: 50 },
-      retention: '4s',
-      expiryWarning: '2s',
+      retention,
+      expiryWarning,
       handler: async () => {
         throw new Error('broken');
       },
@@ -162,8 +163,12 @@ describe('dead-letter alerts', () => {
     const handle = await env.jobs([def]).submit(type, {}, { jobId: unique('x') });
     const dead = await handle.settled();
     expect(dead.status).toBe(JobStatus.DeadLettered);
-
     const [expiring] = await eventually(async () => receiver.received('expiring').length > 0 && receiver.received('expiring'), 'the expiring notice', 30_000);
+    return { type, handle, dead, expiring };
+  }
+
+  it('reports a dead job close to its expiry as expiring, once, before it expires', async () => {
+    const { type, handle, dead, expiring } = await deadAndAnnounced('4s', '2s');
     expect(expiring).toMatchObject({ kind: 'expiring', key: handle.jobId, jobId: handle.jobId, jobType: type, expiresAt: dead.expiresAt, taskQueue: env.config.taskQueue });
     expect(Date.parse(expiring.at)).toBeLessThan(Date.parse(dead.expiresAt!));
     await eventually(async () => (await handle.status()).status === JobStatus.Expired, 'the job to expire', 30_000);
@@ -171,23 +176,7 @@ describe('dead-letter alerts', () => {
   });
 
   it('announces a dead job at once when its retention is shorter than the warning period', async () => {
-    env = await testEnv();
-    const type = unique('short-lived');
-    const def = defineJob({
-      type,
-      retry: { maximumAttempts: 1, initialInterval: 10, maximumInterval: 50 },
-      retention: '1h',
-      expiryWarning: '1d',
-      handler: async () => {
-        throw new Error('broken');
-      },
-    });
-    await startWorker([def], { webhookUrl: receiver.url });
-    const handle = await env.jobs([def]).submit(type, {}, { jobId: unique('x') });
-    const dead = await handle.settled();
-    expect(dead.status).toBe(JobStatus.DeadLettered);
-
-    const [expiring] = await eventually(async () => receiver.received('expiring').length > 0 && receiver.received('expiring'), 'the expiring notice', 30_000);
+    const { type, handle, dead, expiring } = await deadAndAnnounced('1h', '1d');
     expect(expiring).toMatchObject({ kind: 'expiring', jobId: handle.jobId, jobType: type, expiresAt: dead.expiresAt });
     expect((await handle.status()).status).toBe(JobStatus.DeadLettered);
   });
