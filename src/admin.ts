@@ -152,6 +152,23 @@ export function deadJobQuery(taskQueue: string, filter: DeadJobFilter = {}): str
   return parts.join(' AND ');
 }
 
+/**
+ * The most a bulk operation's input may weigh, as JSON. It carries its selection into the
+ * workflow and through each continue-as-new, and Temporal refuses any payload over 2 MB.
+ */
+export const maxBulkInputBytes = 1_500_000;
+
+/** Why `input` is too large to start as one bulk operation, or undefined when it fits. */
+export function bulkInputProblem(input: BulkOperationInput): string | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(input));
+  if (bytes <= maxBulkInputBytes) return undefined;
+  const fits = Math.floor((input.jobs.length * maxBulkInputBytes) / bytes);
+  return (
+    `the selection of ${input.jobs.length} jobs is too large for one bulk operation (about ${fits} fit): ` +
+    'narrow it by type, error type, group or time range (--until, then --since) and run it in parts'
+  );
+}
+
 const jobIdOf = (workflowId: string) => workflowId.replace(/^job-/, '');
 
 /** Creates the dead-letter admin API over a Temporal client. */
@@ -277,6 +294,8 @@ export function createAdmin(options: AdminOptions) {
     if (opts.dryRun || jobs.length === 0) return { matched: jobs.length, ids };
     const operationId = randomUUID();
     const input: BulkOperationInput = { operationId, kind, jobs, rate, retryPolicy: opts.retryPolicy, reason: opts.reason };
+    const tooLarge = bulkInputProblem(input);
+    if (tooLarge) throw new InvalidOptionsError(tooLarge);
     await client.workflow.start(bulkOperationWorkflowType, {
       workflowId: `rebound-bulk-${operationId}`,
       taskQueue,
