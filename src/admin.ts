@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, OperationNotFoundError } from './errors';
+import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, OperationNotFoundError, WorkerUnavailableError } from './errors';
 import { readJob, type JobRecord } from './client';
 import { JobRegistry, validatePayload, type JobDefinition } from './jobs';
 import {
@@ -219,9 +219,16 @@ export function createAdmin(options: AdminOptions) {
     } while (token);
   }
 
-  async function checkRetryInput(jobId: string, request: { payload?: unknown; retryPolicy?: Partial<RetryPolicy> }): Promise<JobRecord> {
+  /** The record of a dead job whose worker answers: an update sent to it would wait for one forever. */
+  async function readDeadJob(jobId: string): Promise<JobRecord> {
     const record = await readJob(client, jobId);
     if (record.status !== JobStatus.DeadLettered) throw new JobNotDeadError(jobId, record.status);
+    if (record.indexedOnly) throw new WorkerUnavailableError(jobId, taskQueue);
+    return record;
+  }
+
+  async function checkRetryInput(jobId: string, request: { payload?: unknown; retryPolicy?: Partial<RetryPolicy> }): Promise<JobRecord> {
+    const record = await readDeadJob(jobId);
     if (request.payload !== undefined && registry?.has(record.type)) await validatePayload(registry.get(record.type), request.payload);
     if (request.retryPolicy) {
       const problem = retryPolicyProblem({ ...record.retry, ...request.retryPolicy });
@@ -322,7 +329,8 @@ export function createAdmin(options: AdminOptions) {
     /**
      * Retries dead jobs by id, each in a new round of attempts, optionally with a corrected payload
      * (validated against the type's schema first) and retry policy. Reads each job directly,
-     * never through visibility. A job that is not dead gets `JobNotDeadError` and is left as it is.
+     * never through visibility. A job that is not dead gets `JobNotDeadError`, one no worker answers
+     * for `WorkerUnavailableError` (rather than a wait for a worker), and is left as it is.
      */
     retry(jobIds: string[], request: { payload?: unknown; retryPolicy?: Partial<RetryPolicy>; reason?: string } = {}): Promise<JobOperationResult[]> {
       return Promise.all(
@@ -335,13 +343,12 @@ export function createAdmin(options: AdminOptions) {
       );
     },
 
-    /** Cancels dead jobs by id; they end `Cancelled`. A job that is not dead gets `JobNotDeadError`. */
+    /** Cancels dead jobs by id; they end `Cancelled`. A job that is not dead gets `JobNotDeadError`, one no worker answers for `WorkerUnavailableError`. */
     cancel(jobIds: string[], request: { reason?: string } = {}): Promise<JobOperationResult[]> {
       return Promise.all(
         jobIds.map((jobId) =>
           one(jobId, async () => {
-            const record = await readJob(client, jobId);
-            if (record.status !== JobStatus.DeadLettered) throw new JobNotDeadError(jobId, record.status);
+            await readDeadJob(jobId);
             return client.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(cancelUpdate, { args: [request] });
           }),
         ),

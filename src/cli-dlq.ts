@@ -187,6 +187,9 @@ function printResults(ctx: CliContext, done: string, results: JobOperationResult
 
 type BulkStart = Awaited<ReturnType<DeadLetterAdmin['retryAll']>>;
 
+/** How long a bulk operation may show no progress before the CLI suggests that no worker runs. */
+const stallHintMs = 10_000;
+
 /** Starts a bulk operation, follows it to its end (showing progress on a terminal), prints the outcome. */
 async function runBulk(ctx: CliContext, cmd: Command, kind: 'retry' | 'cancel', opts: SelectOpts, start: (admin: DeadLetterAdmin) => Promise<BulkStart>): Promise<void> {
   await withAdmin(ctx, cmd, async (admin) => {
@@ -207,7 +210,20 @@ async function runBulk(ctx: CliContext, cmd: Command, kind: 'retry' | 'cancel', 
     ctx.warn(`Follow or control it: rebound dlq operation ${operation.operationId} [--pause|--resume|--abort]`);
     const live = !opts.json && ctx.io.stderr.isTTY === true;
     if (live) ctx.warn('(Ctrl-C stops watching; the operation goes on.)');
-    const progress = await operation.result(live ? { onProgress: (p) => void ctx.io.stderr.write(`\r${progressLine(p)}   `) } : undefined);
+    // Progress comes from the operation's workflow, so only while a worker runs it: say so when none answers.
+    const { taskQueue } = ctx.config(cmd);
+    const stalled = setTimeout(
+      () => ctx.warn(`No progress yet: is a rebound worker running on task queue "${taskQueue}"? The operation goes on once one runs.`),
+      stallHintMs,
+    );
+    const progress = await operation
+      .result({
+        onProgress: (p) => {
+          clearTimeout(stalled);
+          if (live) ctx.io.stderr.write(`\r${progressLine(p)}   `);
+        },
+      })
+      .finally(() => clearTimeout(stalled));
     if (live) ctx.io.stderr.write('\n');
     reportBulk(ctx, operation, progress, opts.json);
   });

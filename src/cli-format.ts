@@ -117,6 +117,7 @@ const selfExplainingErrors = new Set([
   'JobNotFoundError',
   'JobNotDeadError',
   'OperationNotFoundError',
+  'WorkerUnavailableError',
   'ServerUnreachableError',
   'TemporalBinaryNotFoundError',
   'UsageError',
@@ -266,7 +267,7 @@ export function jobDocument(record: JobRecord): Record<string, unknown> {
 /** A job for people: key facts, the attempt history as a table and, with `stack`, the last failure's stack. */
 export function printJob(ctx: CliContext, record: JobRecord, { stack = false }: { stack?: boolean } = {}): void {
   // A record without a retry policy came from the server's search attributes: no worker answered the query.
-  const fromQuery = record.retry !== undefined;
+  const fromQuery = !record.indexedOnly;
   const dead = record.status === JobStatus.DeadLettered;
   ctx.print(
     renderFacts([

@@ -31,8 +31,12 @@ export interface SubmitOptions {
   priority?: number;
 }
 
-/** A job's record, with the ids that find it in Temporal. */
-export type JobRecord = JobState & { workflowId: string; runId?: string };
+/**
+ * A job's record, with the ids that find it in Temporal. `indexedOnly` is set when no worker
+ * answered the job's state query: the record then holds only what the server indexed (status,
+ * type, attempts, error type), without payload, retry policy or attempt history.
+ */
+export type JobRecord = JobState & { workflowId: string; runId?: string; indexedOnly?: true };
 
 /** Statuses at which {@link JobHandle.settled} returns. */
 const settledStatuses: readonly JobStatus[] = [JobStatus.Succeeded, JobStatus.DeadLettered, JobStatus.Cancelled, JobStatus.Expired];
@@ -99,6 +103,7 @@ async function recordFromDescription(handle: WorkflowHandle, jobId: string): Pro
     timeline: [],
     errorType: attrs.get(sa.jobErrorType),
     deadLetteredAt: attrs.get(sa.deadLetteredAt)?.toISOString(),
+    indexedOnly: true,
   };
 }
 

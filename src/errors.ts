@@ -54,6 +54,14 @@ export class JobNotDeadError extends Error {
   }
 }
 
+/** Thrown when a retry or cancel finds no worker to answer the job's workflow; nothing was changed. */
+export class WorkerUnavailableError extends Error {
+  constructor(readonly jobId: string, readonly taskQueue: string) {
+    super(`job "${jobId}" got no answer from a worker: is a rebound worker running on task queue "${taskQueue}"? Nothing was changed`);
+    this.name = 'WorkerUnavailableError';
+  }
+}
+
 /** Thrown when no bulk retry or cancel has the given operation id. */
 export class OperationNotFoundError extends Error {
   constructor(readonly operationId: string) {
