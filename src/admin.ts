@@ -87,6 +87,20 @@ export interface BulkOptions {
   reason?: string;
 }
 
+/** What `retryAll` / `cancelAll` selected, and the operation applying it (none for a dry run or an empty selection). */
+export interface BulkSelection {
+  /** Jobs selected. */
+  matched: number;
+  ids: string[];
+  /**
+   * When the latest selected job was dead-lettered (null when none matched). The same filter with
+   * `until` set to it selects no job dead-lettered since: pass it to apply a dry run's selection
+   * and nothing newer.
+   */
+  until: string | null;
+  operation?: BulkOperation;
+}
+
 /** A bulk operation once started. */
 export interface BulkOperation {
   operationId: string;
@@ -286,7 +300,7 @@ export function createAdmin(options: AdminOptions) {
     };
   }
 
-  async function bulk(kind: 'retry' | 'cancel', filter: DeadJobFilter, opts: BulkOptions): Promise<{ matched: number; ids: string[]; operation?: BulkOperation }> {
+  async function bulk(kind: 'retry' | 'cancel', filter: DeadJobFilter, opts: BulkOptions): Promise<BulkSelection> {
     const rate = opts.rate ?? 10;
     if (!(typeof rate === 'number' && rate > 0 && rate <= 1_000)) throw new InvalidOptionsError(`rate must be a number of jobs per second from 0 to 1000, got ${rate}`);
     if (opts.retryPolicy) {
@@ -296,9 +310,13 @@ export function createAdmin(options: AdminOptions) {
     // Fix the selection now: jobs dead-lettered from here on are not part of it.
     // The round pins each job: one retried meanwhile and dead again is not touched.
     const jobs: { jobId: string; round: number }[] = [];
-    for await (const item of all(filter)) jobs.push({ jobId: item.jobId, round: item.round });
+    let until: string | null = null;
+    for await (const item of all(filter)) {
+      jobs.push({ jobId: item.jobId, round: item.round });
+      if (until === null || item.deadLetteredAt > until) until = item.deadLetteredAt;
+    }
     const ids = jobs.map((j) => j.jobId);
-    if (opts.dryRun || jobs.length === 0) return { matched: jobs.length, ids };
+    if (opts.dryRun || jobs.length === 0) return { matched: jobs.length, ids, until };
     const operationId = randomUUID();
     const input: BulkOperationInput = { operationId, kind, jobs, rate, retryPolicy: opts.retryPolicy, reason: opts.reason };
     const tooLarge = bulkInputProblem(input);
@@ -309,7 +327,7 @@ export function createAdmin(options: AdminOptions) {
       args: [input],
       staticSummary: `${kind} ${jobs.length} dead job(s) at ${rate}/s`,
     });
-    return { matched: jobs.length, ids, operation: operationHandle(operationId, jobs.length) };
+    return { matched: jobs.length, ids, until, operation: operationHandle(operationId, jobs.length) };
   }
 
   return {

@@ -194,15 +194,16 @@ const stallHintMs = 10_000;
 async function runBulk(ctx: CliContext, cmd: Command, kind: 'retry' | 'cancel', opts: SelectOpts, start: (admin: DeadLetterAdmin) => Promise<BulkStart>): Promise<void> {
   await withAdmin(ctx, cmd, async (admin) => {
     const started = await start(admin);
-    const { matched, ids, operation } = started;
+    const { matched, ids, until, operation } = started;
     if (opts.dryRun || !operation) {
       if (opts.json) {
-        ctx.printJson({ kind, dryRun: Boolean(opts.dryRun), matched, done: 0, ids });
+        ctx.printJson({ kind, dryRun: Boolean(opts.dryRun), matched, done: 0, ids, until });
       } else if (matched === 0) {
         ctx.print('No dead jobs match; nothing to do.');
       } else {
         ctx.print(`Would ${kind} ${plural(matched, 'dead job')} (dry run, nothing changed):`);
         for (const id of ids) ctx.print(`  ${id}`);
+        ctx.print(`To ${kind} these and none dead-lettered since, run it again without --dry-run, adding --until ${until}`);
       }
       return;
     }

@@ -46,6 +46,21 @@ describe('admin.retryAll and admin.cancelAll', () => {
     await admin.cancel(ids);
   });
 
+  it("applies a dry run's selection, and none dead-lettered since, when given its `until`", async () => {
+    const previewed = await deadJobs(3, 'other.kind', 'validation');
+    const preview = await admin.retryAll({ type: 'other.kind', errorType: 'ValidationError' }, { dryRun: true });
+    expect(preview.ids.sort()).toEqual([...previewed].sort());
+    const later = await deadJobs(1, 'other.kind', 'validation');
+
+    const { matched, ids, operation } = await admin.retryAll({ type: 'other.kind', errorType: 'ValidationError', until: new Date(preview.until!) }, { rate: 100 });
+    expect(matched).toBe(3);
+    expect(ids.sort()).toEqual([...previewed].sort());
+    expect(await operation!.result()).toMatchObject({ state: 'Completed', done: 3 });
+    await eventually(async () => (await rounds(previewed)).every((r) => r === 2), 'previewed jobs in round 2');
+    expect(await rounds(later)).toEqual([1]);
+    await admin.cancel([...previewed, ...later]);
+  });
+
   it('retries 10 jobs at 5 per second, touching only those, not a job dead-lettered after it started', async () => {
     const selected = await deadJobs(10);
     const bystander = await deadJobs(1, 'other.kind');

@@ -180,7 +180,8 @@ describe('rebound dlq', () => {
       const run = await cli('dlq', 'retry', '--all', '--type', 'bulk.retried', '--dry-run', '--json');
       expect(run.code, run.stderr).toBe(0);
       const doc = json(run);
-      expect(doc).toMatchObject({ matched: 3, done: 0, dryRun: true });
+      expect(doc).toMatchObject({ matched: 3, done: 0, dryRun: true, until: expect.any(String) });
+      expect(Date.parse(doc.until)).not.toBeNaN();
       expect(sorted(doc.ids)).toEqual(sorted(dead.bulkRetried));
       for (const id of dead.bulkRetried) expect(await admin.get(id)).toMatchObject({ status: JobStatus.DeadLettered, round: 1 });
     });
