@@ -7,12 +7,16 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import {
+  JobStatus,
   cancelUpdate,
   deadLetterStartOptions,
   deadLetterWorkflowType,
   jobEventSignal,
+  jobIdOfWorkflowId,
   jobWorkflowId,
+  jobWorkflowType,
   retryUpdate,
+  searchAttributes as sa,
   type AlertConfig,
   type JobEvent,
   type Notification,
@@ -90,6 +94,43 @@ export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
         }
         ctx.heartbeat(i + 1);
       }
+    },
+
+    /**
+     * Dead jobs of `taskQueue` closed since `since` without our code running: terminated (from the
+     * Web UI or `temporal workflow terminate`) or timed out while parked. Each comes back as a
+     * `cancelled` event, so that the queue stops counting it as dead. At most `limit` of them.
+     */
+    async findJobsClosedWhileDead({ taskQueue, since, limit = 1_000 }: { taskQueue: string; since: string; limit?: number }): Promise<JobEvent[]> {
+      if (/['"\\]/.test(taskQueue)) return [];
+      const query = [
+        `WorkflowType = '${jobWorkflowType}'`,
+        `TaskQueue = '${taskQueue}'`,
+        `${sa.jobStatus.name} = '${JobStatus.DeadLettered}'`,
+        `ExecutionStatus != 'Running'`,
+        `CloseTime >= '${since}'`,
+      ].join(' AND ');
+      const { client } = Context.current();
+      const events: JobEvent[] = [];
+      for await (const wf of client.workflow.list({ query, pageSize: Math.min(limit, 500) })) {
+        // A job reset from the Web UI goes on in a new run, which reports for itself.
+        const latest = await client.workflow.getHandle(wf.workflowId).describe();
+        if (latest.runId !== wf.runId) continue;
+        const attrs = wf.typedSearchAttributes;
+        const errorType = attrs.get(sa.jobErrorType) ?? 'Error';
+        events.push({
+          kind: 'cancelled',
+          jobId: jobIdOfWorkflowId(wf.workflowId),
+          round: Number((wf.memo as { round?: number } | undefined)?.round ?? 1),
+          type: attrs.get(sa.jobType) ?? '',
+          errorType,
+          failureGroup: attrs.get(sa.jobFailureGroup) ?? errorType,
+          message: `closed from outside (${wf.status.name}) while dead-lettered`,
+          at: (wf.closeTime ?? new Date()).toISOString(),
+        });
+        if (events.length >= limit) break;
+      }
+      return events;
     },
 
     /** Retries or cancels each job of the batch, one every `1 / rate` seconds; resumes where a lost attempt stopped. */

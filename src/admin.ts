@@ -15,6 +15,7 @@ import {
   bulkProgressQuery,
   cancelUpdate,
   deadLetterWorkflowId,
+  jobIdOfWorkflowId,
   jobWorkflowId,
   jobWorkflowType,
   pauseSignal,
@@ -183,7 +184,6 @@ export function bulkInputProblem(input: BulkOperationInput): string | undefined 
   );
 }
 
-const jobIdOf = (workflowId: string) => workflowId.replace(/^job-/, '');
 
 /** Creates the dead-letter admin API over a Temporal client. */
 export function createAdmin(options: AdminOptions) {
@@ -206,7 +206,7 @@ export function createAdmin(options: AdminOptions) {
         const attrs = info.typedSearchAttributes;
         const memo = info.memo as { message?: string; round?: number; attempts?: number } | undefined;
         return {
-          jobId: jobIdOf(info.workflowId),
+          jobId: jobIdOfWorkflowId(info.workflowId),
           workflowId: info.workflowId,
           type: attrs.get(sa.jobType) ?? '',
           errorType: attrs.get(sa.jobErrorType) ?? '',

@@ -8,6 +8,7 @@ import { InvalidOptionsError, JobNotFoundError } from './errors';
 import { JobRegistry, resolveRetryPolicy, validatePayload, type JobDefinition, type RetryOptions } from './jobs';
 import {
   JobStatus,
+  finalStatuses,
   jobWorkflowId,
   jobWorkflowType,
   searchAttributes as sa,
@@ -76,17 +77,21 @@ export interface JobClientOptions {
 /**
  * Execution statuses that close a job's workflow without the workflow recording it (terminated
  * from the Web UI or `temporal workflow terminate`, timed out, failed): the job's own state still
- * says `Running`, so the job counts as `Cancelled`.
+ * says `Running` or `DeadLettered`, so the job counts as `Cancelled`.
  */
 const closedFromOutside = new Set(['TERMINATED', 'TIMED_OUT', 'FAILED']);
+
+/** The status of a job whose own state says `status`, once its workflow closed with `executionStatus`. */
+function statusOnceClosed(status: JobStatus, executionStatus: string): JobStatus {
+  return !finalStatuses.includes(status) && closedFromOutside.has(executionStatus) ? JobStatus.Cancelled : status;
+}
 
 /** What a job's record says when its workflow cannot be queried (no worker running). */
 async function recordFromDescription(handle: WorkflowHandle, jobId: string): Promise<JobRecord> {
   const d = await handle.describe();
   const attrs = d.typedSearchAttributes;
   const closed: Record<string, JobStatus> = { CANCELLED: JobStatus.Cancelled, COMPLETED: JobStatus.Succeeded };
-  let status = (attrs.get(sa.jobStatus) as JobStatus | undefined) ?? closed[d.status.name] ?? JobStatus.Running;
-  if (status === JobStatus.Running && closedFromOutside.has(d.status.name)) status = JobStatus.Cancelled;
+  const status = statusOnceClosed((attrs.get(sa.jobStatus) as JobStatus | undefined) ?? closed[d.status.name] ?? JobStatus.Running, d.status.name);
   return {
     jobId,
     workflowId: d.workflowId,
@@ -113,11 +118,9 @@ export async function readJob(client: Client, jobId: string, runId?: string): Pr
   try {
     const state = await client.connection.withDeadline(Date.now() + 5_000, () => handle.query(stateQuery));
     const record: JobRecord = { ...state, workflowId: handle.workflowId, runId };
-    // Without this, a terminated job reads `Running` forever and `settled()` never returns.
-    if (state.status === JobStatus.Running && closedFromOutside.has((await handle.describe()).status.name)) {
-      return { ...record, status: JobStatus.Cancelled };
-    }
-    return record;
+    // Without this, a terminated job reads `Running` (or `DeadLettered`) for ever, and `settled()` never returns.
+    if (finalStatuses.includes(state.status)) return record;
+    return { ...record, status: statusOnceClosed(state.status, (await handle.describe()).status.name) };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError') throw new JobNotFoundError(jobId);
     try {

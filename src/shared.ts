@@ -237,6 +237,11 @@ export function jobWorkflowId(jobId: string): string {
   return `job-${jobId}`;
 }
 
+/** The job id of a job's workflow id. */
+export function jobIdOfWorkflowId(workflowId: string): string {
+  return workflowId.replace(/^job-/, '');
+}
+
 /** The workflow id of the dead-letter-queue workflow of a task queue. */
 export function deadLetterWorkflowId(taskQueue: string): string {
   return `rebound-dlq-${taskQueue}`;
@@ -364,6 +369,12 @@ export interface DeadLetterStats {
 export interface DeadLetterInput {
   taskQueue: string;
   alerts?: AlertConfig;
+  /**
+   * How often, while jobs are dead, the queue looks for dead jobs closed from outside (terminated
+   * from the Web UI or `temporal workflow terminate`, timed out): they run no code of ours to say so.
+   * @defaultValue one minute
+   */
+  reconcileEveryMs?: number;
   carried?: unknown;
 }
 

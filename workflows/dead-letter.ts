@@ -27,6 +27,12 @@ const { notify } = proxyActivities<Activities>({
   summary: 'notify',
 });
 
+const { findJobsClosedWhileDead } = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 3 },
+  summary: 'find dead jobs closed from outside',
+});
+
 /** Event keys remembered to drop a report the activity sent twice. */
 const recentLimit = 2_000;
 /** Notifications sent by one activity. */
@@ -36,6 +42,8 @@ const outboxLimit = 1_000;
 /** Failure groups kept; past it, groups with no dead job left go first, least recently seen first. */
 const groupLimit = 500;
 const minuteMs = 60_000;
+/** Each look for jobs closed from outside goes back this much further than the last, for visibility's lag. */
+const reconcileOverlapMs = 5 * minuteMs;
 
 interface State {
   stats: DeadLetterStats;
@@ -46,6 +54,8 @@ interface State {
   lastMinute: { at: number; type: string; count: number }[];
   /** Notifications not sent yet. */
   outbox: Notification[];
+  /** When the queue last looked for dead jobs closed from outside. */
+  reconciledAt?: string;
 }
 
 const zero = (): DeadLetterCounters => ({ deadNow: 0, deadLettered: 0, retried: 0, cancelled: 0, expired: 0, succeededAfterRetry: 0 });
@@ -137,6 +147,12 @@ function untilRateMayRecover(state: State, now: number): number | undefined {
   return Math.max(500, oldest + minuteMs - now);
 }
 
+/** How long until the queue looks for dead jobs closed from outside; undefined while no job is dead. */
+function untilReconcile(state: State, everyMs: number, now: number): number | undefined {
+  if (state.stats.total.deadNow === 0) return undefined;
+  return state.reconciledAt === undefined ? 0 : Math.max(0, Date.parse(state.reconciledAt) + everyMs - now);
+}
+
 /** Old runs carried `lastMinute` as plain times and no outbox. */
 function upgrade(carried: State): State {
   const lastMinute = (carried.lastMinute ?? []) as unknown[];
@@ -193,7 +209,7 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
     state.alerts = alerts ?? {};
     checkAlerts();
   });
-  setHandler(jobEventSignal, (event) => {
+  const onEvent = (event: JobEvent) => {
     const key = `${event.jobId}:${event.round}:${event.kind}`;
     if (state.recent.includes(key)) return;
     state.recent.push(key);
@@ -217,13 +233,37 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
     applyToGroup(stats, event);
     if (event.kind === 'deadLettered') recordDeadLettering(state, event.type, Math.min(Date.now(), Date.parse(event.at) || Date.now()));
     checkAlerts();
-  });
+  };
+  setHandler(jobEventSignal, onEvent);
+
+  const reconcileEveryMs = input.reconcileEveryMs ?? minuteMs;
+  /** After a failed look, the next waits until then. */
+  let reconcileNotBefore = 0;
+  /** Counts as cancelled the dead jobs closed from outside since the last look (the overlap's repeats are dropped as such). */
+  const reconcile = async () => {
+    const startedAt = Date.now();
+    const since = new Date((state.reconciledAt ? Date.parse(state.reconciledAt) : startedAt - reconcileEveryMs) - reconcileOverlapMs).toISOString();
+    try {
+      for (const event of await findJobsClosedWhileDead({ taskQueue: input.taskQueue, since })) onEvent(event);
+      state.reconciledAt = new Date(startedAt).toISOString();
+    } catch (err) {
+      // Look again later, from the same point, so that nothing closed meanwhile is missed.
+      log.warn('could not look for dead jobs closed from outside; will try again', { error: String((err as Error)?.cause ?? err) });
+      reconcileNotBefore = startedAt + reconcileEveryMs;
+    }
+  };
+  const reconcileDueIn = (now: number) => {
+    const due = untilReconcile(state, reconcileEveryMs, now);
+    return due === undefined ? undefined : Math.max(due, reconcileNotBefore - now);
+  };
 
   for (;;) {
-    const wake = () => state.outbox.length > 0 || workflowInfo().continueAsNewSuggested;
-    const recheckIn = untilRateMayRecover(state, Date.now());
-    if (recheckIn === undefined) await condition(wake);
-    else await condition(wake, recheckIn);
+    // The first dead job makes a look due at once: a wait begun while none was dead has no timeout.
+    const wake = () => state.outbox.length > 0 || workflowInfo().continueAsNewSuggested || reconcileDueIn(Date.now()) === 0;
+    const waits = [untilRateMayRecover(state, Date.now()), reconcileDueIn(Date.now())].filter((ms): ms is number => ms !== undefined);
+    if (waits.length === 0) await condition(wake);
+    else await condition(wake, Math.max(1, Math.min(...waits)));
+    if (reconcileDueIn(Date.now()) === 0) await reconcile();
     checkAlerts();
     if (state.outbox.length > 0) {
       const batch = state.outbox.splice(0, notifyBatchSize);
@@ -240,7 +280,7 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof deadLetterWorkflow>({ taskQueue: input.taskQueue, alerts: state.alerts, carried: state });
+      await continueAsNew<typeof deadLetterWorkflow>({ taskQueue: input.taskQueue, alerts: state.alerts, reconcileEveryMs: input.reconcileEveryMs, carried: state });
     }
   }
 }
