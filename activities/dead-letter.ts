@@ -3,7 +3,7 @@
  * notification, and apply a bulk operation's batch at a steady rate.
  */
 import { Context } from '@temporalio/activity';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import {
@@ -18,6 +18,7 @@ import {
   retryUpdate,
   searchAttributes as sa,
   type AlertConfig,
+  type BulkProgress,
   type JobEvent,
   type Notification,
   type RetryPolicy,
@@ -131,6 +132,31 @@ export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
         if (events.length >= limit) break;
       }
       return events;
+    },
+
+    /**
+     * Waits until the bulk operation part `workflowId` has finished, and returns its progress.
+     * Parts are started last to first, so the part before may not exist yet for a moment; if it
+     * still does not after `missingAfterMs`, the operation did not start whole, and this fails.
+     */
+    async awaitBulkPart({ workflowId, missingAfterMs = 10 * 60_000 }: { workflowId: string; missingAfterMs?: number }): Promise<BulkProgress> {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 10_000);
+      try {
+        return (await ctx.client.withAbortSignal(ctx.cancellationSignal, () => ctx.client.workflow.getHandle(workflowId).result())) as BulkProgress;
+      } catch (err) {
+        if (ctx.cancellationSignal.aborted) throw err;
+        if (err instanceof WorkflowNotFoundError) {
+          if (Date.now() - ctx.info.scheduledTimestampMs < missingAfterMs) throw err;
+          throw ApplicationFailure.nonRetryable(`the part before (${workflowId}) never started: this part applied nothing`, 'BulkPartMissing');
+        }
+        if ((err as Error).name === 'WorkflowFailedError') {
+          throw ApplicationFailure.nonRetryable(`the part before (${workflowId}) ended without finishing: ${(err as Error).message}`, 'BulkPartFailed');
+        }
+        throw err;
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     /** Retries or cancels each job of the batch, one every `1 / rate` seconds; resumes where a lost attempt stopped. */

@@ -5,31 +5,27 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, OperationNotFoundError, WorkerUnavailableError } from './errors';
+import { bulkOperationHandle, maxJobsPerPart, startBulkOperation, type BulkOperation } from './bulk-operation';
+import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, WorkerUnavailableError } from './errors';
 import { readJob, type JobRecord } from './client';
 import { JobRegistry, validatePayload, type JobDefinition } from './jobs';
 import {
   JobStatus,
-  abortSignal,
-  bulkOperationWorkflowType,
-  bulkProgressQuery,
   cancelUpdate,
   deadLetterWorkflowId,
   jobIdOfWorkflowId,
   jobWorkflowId,
   jobWorkflowType,
-  pauseSignal,
-  resumeSignal,
   retryPolicyProblem,
   retryUpdate,
   searchAttributes as sa,
   statsQuery,
-  type BulkOperationInput,
-  type BulkProgress,
   type DeadLetterCounters,
   type DeadLetterStats,
   type RetryPolicy,
 } from './shared';
+
+export type { BulkOperation, WatchOptions } from './bulk-operation';
 
 /** Which dead jobs an operation is about. Every field narrows the selection. */
 export interface DeadJobFilter {
@@ -86,6 +82,11 @@ export interface BulkOptions {
   /** Fields of the retry policy to change for the new round (retry only). */
   retryPolicy?: Partial<RetryPolicy>;
   reason?: string;
+  /**
+   * Jobs one workflow of the operation carries; a larger selection runs in parts, one after
+   * another. @defaultValue 5000, the most allowed
+   */
+  jobsPerPart?: number;
 }
 
 /** What `retryAll` / `cancelAll` selected, and the operation applying it (none for a dry run or an empty selection). */
@@ -100,32 +101,6 @@ export interface BulkSelection {
    */
   until: string | null;
   operation?: BulkOperation;
-}
-
-/** A bulk operation once started. */
-export interface BulkOperation {
-  operationId: string;
-  workflowId: string;
-  /** Jobs selected when it started. */
-  matched: number;
-  progress(): Promise<BulkProgress>;
-  pause(): Promise<void>;
-  resume(): Promise<void>;
-  abort(): Promise<void>;
-  /**
-   * Waits until the operation completed or was aborted; returns its final progress.
-   * With `onProgress`, reports the progress every `everyMs` while it waits (a progress
-   * that cannot be read, no worker answering for one, is skipped, not an error).
-   */
-  result(options?: WatchOptions): Promise<BulkProgress>;
-}
-
-/** How {@link BulkOperation.result} reports progress while it waits. */
-export interface WatchOptions {
-  /** Called with the progress while the operation runs. */
-  onProgress?: (progress: BulkProgress) => void;
-  /** Time between two reports, in milliseconds. @defaultValue 500 */
-  everyMs?: number;
 }
 
 export interface AdminOptions {
@@ -163,27 +138,11 @@ export function deadJobQuery(taskQueue: string, filter: DeadJobFilter = {}): str
   if (filter.errorType) parts.push(`${sa.jobErrorType.name} = ${quote(filter.errorType, 'error type')}`);
   if (filter.group) parts.push(`${sa.jobFailureGroup.name} = ${quote(filter.group, 'group')}`);
   if (filter.since) parts.push(`${sa.deadLetteredAt.name} >= '${filter.since.toISOString()}'`);
-  if (filter.until) parts.push(`${sa.deadLetteredAt.name} <= '${filter.until.toISOString()}'`);
+  // To the end of that millisecond: SQL visibility compares times as text, and drops trailing
+  // zeros from the query's time but not the stored one, so `<= '…01.120Z'` would miss `…01.120`.
+  if (filter.until) parts.push(`${sa.deadLetteredAt.name} <= '${filter.until.toISOString().replace(/Z$/, '999999Z')}'`);
   return parts.join(' AND ');
 }
-
-/**
- * The most a bulk operation's input may weigh, as JSON. It carries its selection into the
- * workflow and through each continue-as-new, and Temporal refuses any payload over 2 MB.
- */
-export const maxBulkInputBytes = 1_500_000;
-
-/** Why `input` is too large to start as one bulk operation, or undefined when it fits. */
-export function bulkInputProblem(input: BulkOperationInput): string | undefined {
-  const bytes = Buffer.byteLength(JSON.stringify(input));
-  if (bytes <= maxBulkInputBytes) return undefined;
-  const fits = Math.floor((input.jobs.length * maxBulkInputBytes) / bytes);
-  return (
-    `the selection of ${input.jobs.length} jobs is too large for one bulk operation (about ${fits} fit): ` +
-    'narrow it by type, error type, group or time range (--until, then --since) and run it in parts'
-  );
-}
-
 
 /** Creates the dead-letter admin API over a Temporal client. */
 export function createAdmin(options: AdminOptions) {
@@ -263,43 +222,6 @@ export function createAdmin(options: AdminOptions) {
     }
   }
 
-  function operationHandle(operationId: string, matched: number): BulkOperation {
-    const handle = client.workflow.getHandle(`rebound-bulk-${operationId}`);
-    const known = <T>(call: Promise<T>): Promise<T> =>
-      call.catch((err: unknown) => {
-        throw err instanceof WorkflowNotFoundError ? new OperationNotFoundError(operationId) : err;
-      });
-    return {
-      operationId,
-      workflowId: handle.workflowId,
-      matched,
-      progress: () => known(handle.query(bulkProgressQuery)),
-      pause: () => known(handle.signal(pauseSignal)),
-      resume: () => known(handle.signal(resumeSignal)),
-      abort: () => known(handle.signal(abortSignal)),
-      result: async ({ onProgress, everyMs = 500 }: WatchOptions = {}) => {
-        const finished = handle.result() as Promise<BulkProgress>;
-        if (!onProgress) return finished;
-        let settled = false;
-        finished.then(
-          () => (settled = true),
-          () => (settled = true),
-        );
-        while (!settled) {
-          await Promise.race([finished, new Promise((r) => setTimeout(r, everyMs))]);
-          if (settled) break;
-          try {
-            const progress = await client.connection.withDeadline(Date.now() + everyMs * 4, () => handle.query(bulkProgressQuery));
-            if (!settled) onProgress(progress);
-          } catch {
-            // Progress is a courtesy; the result below is what counts.
-          }
-        }
-        return finished;
-      },
-    };
-  }
-
   async function bulk(kind: 'retry' | 'cancel', filter: DeadJobFilter, opts: BulkOptions): Promise<BulkSelection> {
     const rate = opts.rate ?? 10;
     if (!(typeof rate === 'number' && rate > 0 && rate <= 1_000)) throw new InvalidOptionsError(`rate must be a number of jobs per second from 0 to 1000, got ${rate}`);
@@ -317,17 +239,13 @@ export function createAdmin(options: AdminOptions) {
     }
     const ids = jobs.map((j) => j.jobId);
     if (opts.dryRun || jobs.length === 0) return { matched: jobs.length, ids, until };
-    const operationId = randomUUID();
-    const input: BulkOperationInput = { operationId, kind, jobs, rate, retryPolicy: opts.retryPolicy, reason: opts.reason };
-    const tooLarge = bulkInputProblem(input);
-    if (tooLarge) throw new InvalidOptionsError(tooLarge);
-    await client.workflow.start(bulkOperationWorkflowType, {
-      workflowId: `rebound-bulk-${operationId}`,
-      taskQueue,
-      args: [input],
-      staticSummary: `${kind} ${jobs.length} dead job(s) at ${rate}/s`,
-    });
-    return { matched: jobs.length, ids, until, operation: operationHandle(operationId, jobs.length) };
+    const jobsPerPart = opts.jobsPerPart ?? maxJobsPerPart;
+    if (!Number.isInteger(jobsPerPart) || jobsPerPart < 1 || jobsPerPart > maxJobsPerPart) {
+      throw new InvalidOptionsError(`jobsPerPart must be a whole number from 1 to ${maxJobsPerPart}, got ${jobsPerPart}`);
+    }
+    const base = { operationId: randomUUID(), kind, rate, retryPolicy: opts.retryPolicy, reason: opts.reason };
+    const operation = await startBulkOperation(client, taskQueue, base, jobs, jobsPerPart);
+    return { matched: jobs.length, ids, until, operation };
   }
 
   return {
@@ -389,7 +307,7 @@ export function createAdmin(options: AdminOptions) {
 
     /** A bulk operation started earlier, by id. */
     operation(operationId: string): BulkOperation {
-      return operationHandle(operationId, 0);
+      return bulkOperationHandle(client, operationId);
     },
 
     /** The dead-letter queue's counters: dead now, dead-lettered, retried, cancelled, expired, per type and error type. */

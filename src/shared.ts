@@ -406,15 +406,31 @@ export interface BulkOperationInput {
   rate: number;
   retryPolicy?: Partial<RetryPolicy>;
   reason?: string;
+  /**
+   * A selection too large for one workflow runs in parts, each its own workflow, one after
+   * another: this part's place, and the workflow of the part before it, which it waits for.
+   */
+  part?: BulkPart;
   /** Progress carried across continue-as-new. */
   carried?: BulkProgress;
+}
+
+/** One part of a bulk operation run in parts. */
+export interface BulkPart {
+  /** From 0. */
+  index: number;
+  /** Parts in all. */
+  of: number;
+  /** The workflow of part `index - 1`; absent for the first part. */
+  afterWorkflowId?: string;
 }
 
 /** Where a bulk operation is. */
 export interface BulkProgress {
   operationId: string;
   kind: 'retry' | 'cancel';
-  state: 'Running' | 'Paused' | 'Completed' | 'Aborted';
+  /** `Waiting`: a part waiting for the part before it to finish. */
+  state: 'Waiting' | 'Running' | 'Paused' | 'Completed' | 'Aborted';
   matched: number;
   done: number;
   /** Jobs that were no longer dead in their selected round: retried or cancelled meanwhile. */
@@ -423,6 +439,8 @@ export interface BulkProgress {
   remaining: number;
   /** The latest failures, at most 20. */
   errors: { jobId: string; message: string }[];
+  /** For an operation run in parts, this part's place. */
+  part?: Omit<BulkPart, 'afterWorkflowId'>;
 }
 
 export const bulkProgressQuery = defineQuery<BulkProgress>('progress');

@@ -59,6 +59,17 @@ describe('admin.list', () => {
     expect(await listIds({ since: middle })).toEqual([...ids.late].sort());
   });
 
+  it('includes in --until a job dead-lettered at exactly that time', async () => {
+    const { items } = await admin.list({}, { limit: 100 });
+    expect(items).toHaveLength(30);
+    for (const item of items) {
+      const at = new Date(item.deadLetteredAt);
+      const upTo = await listIds({ until: at });
+      expect(upTo, `until ${item.deadLetteredAt}`).toContain(item.jobId);
+      expect(await listIds({ since: at }), `since ${item.deadLetteredAt}`).toContain(item.jobId);
+    }
+  });
+
   it('pages of 7 cover all 30 once, none twice', async () => {
     const seen: string[] = [];
     let token: string | null | undefined;

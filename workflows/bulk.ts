@@ -2,9 +2,21 @@
  * bulkOperationWorkflow: retries or cancels a fixed selection of dead jobs at a steady rate.
  * The selection is fixed when the operation starts, so jobs dead-lettered later are never
  * touched; each job is addressed with the round it was selected in, so a job is never
- * retried twice by one operation, even when a worker dies mid-batch.
+ * retried twice by one operation, even when a worker dies mid-batch. A selection too large for
+ * one workflow's input runs in parts, each waiting for the part before it.
  */
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { abortSignal, bulkProgressQuery, pauseSignal, resumeSignal, type BulkOperationInput, type BulkProgress } from '../src/shared';
 
@@ -14,37 +26,61 @@ const { applyToJobs } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
-/** One bulk retry or cancel. */
+// The part before may run for hours; its absence is reported by the activity, which gives up then.
+const { awaitBulkPart } = proxyActivities<Activities>({
+  startToCloseTimeout: '30d',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+  summary: 'wait for the part before',
+});
+
+/** One bulk retry or cancel, or one part of it. */
 export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<BulkProgress> {
   const progress: BulkProgress = input.carried ?? {
     operationId: input.operationId,
     kind: input.kind,
-    state: 'Running',
+    state: input.part?.afterWorkflowId ? 'Waiting' : 'Running',
     matched: input.jobs.length,
     done: 0,
     skipped: 0,
     failed: 0,
     remaining: input.jobs.length,
     errors: [],
+    ...(input.part ? { part: { index: input.part.index, of: input.part.of } } : {}),
   };
+  let paused = progress.state === 'Paused';
   let aborted = false;
+  const show = () => {
+    if (progress.state === 'Waiting' || progress.state === 'Running' || progress.state === 'Paused') progress.state = paused ? 'Paused' : 'Running';
+  };
   setHandler(bulkProgressQuery, () => progress);
   setHandler(pauseSignal, () => {
+    paused = true;
     if (progress.state === 'Running') progress.state = 'Paused';
   });
   setHandler(resumeSignal, () => {
+    paused = false;
     if (progress.state === 'Paused') progress.state = 'Running';
   });
   setHandler(abortSignal, () => {
     aborted = true;
   });
 
+  if (progress.state === 'Waiting' && input.part?.afterWorkflowId) {
+    const before = await waitForPartBefore(input.part.afterWorkflowId, () => aborted);
+    if (before !== 'Completed') {
+      aborted = true;
+      if (before !== 'Aborted') progress.errors = [{ jobId: input.part.afterWorkflowId, message: before }];
+    }
+    show();
+  }
+
   // The jobs not yet handled are the last `remaining` of the selection.
   const queue = input.jobs.slice(input.jobs.length - progress.remaining);
   // One batch is about a second of work, paced inside the activity.
   const batchSize = Math.max(1, Math.ceil(input.rate));
   while (queue.length > 0 && !aborted) {
-    await condition(() => progress.state === 'Running' || aborted);
+    await condition(() => !paused || aborted);
     if (aborted) break;
     const batch = queue.splice(0, batchSize);
     const results = await applyToJobs({ kind: input.kind, jobs: batch, rate: input.rate, retryPolicy: input.retryPolicy, reason: input.reason });
@@ -60,4 +96,27 @@ export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<
   }
   progress.state = aborted ? 'Aborted' : 'Completed';
   return progress;
+}
+
+/**
+ * Waits until the part before has finished: `Completed`, `Aborted` (then this part aborts too,
+ * as the operator asked), or why it cannot be waited for. Stops waiting when this part is aborted.
+ */
+async function waitForPartBefore(workflowId: string, aborted: () => boolean): Promise<string> {
+  const scope = new CancellationScope();
+  const waiting = scope.run(() => awaitBulkPart({ workflowId }));
+  try {
+    const ended = await Promise.race([waiting, condition(aborted).then(() => undefined)]);
+    if (ended === undefined) {
+      scope.cancel();
+      return 'Aborted';
+    }
+    return ended.state;
+  } catch (err) {
+    if (isCancellation(err)) return 'Aborted';
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    return cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(cause);
+  } finally {
+    waiting.catch(() => undefined);
+  }
 }
