@@ -7,12 +7,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities';
-import { createAdmin, type DeadLetterAdmin } from '../src/admin';
+import type { DeadLetterAdmin } from '../src/admin';
 import { combineProgress, maxJobsPerPart } from '../src/bulk-operation';
 import { bulkOperationWorkflowType, type BulkOperationInput, type BulkProgress } from '../src/shared';
 import { JobRegistry } from '../src/jobs';
 import { deadJobType } from './fixtures/dead-jobs';
-import { eventually, quietLogger, rejectionOf, testEnv, unique, type TestEnv } from './helpers';
+import { adminTestEnv, eventually, quietLogger, rejectionOf, testEnv, unique, type TestEnv } from './helpers';
 
 describe('a bulk operation in parts', () => {
   const type = unique('parts');
@@ -22,10 +22,7 @@ describe('a bulk operation in parts', () => {
   let jobs: ReturnType<TestEnv['jobs']>;
 
   beforeAll(async () => {
-    env = await testEnv();
-    await env.startWorker(defs);
-    jobs = env.jobs(defs);
-    admin = createAdmin({ client: env.client, taskQueue: env.config.taskQueue, jobs: defs });
+    ({ env, jobs, admin } = await adminTestEnv(defs));
   });
   afterAll(() => env.close());
 

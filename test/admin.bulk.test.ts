@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type DeadLetterAdmin } from '../src/admin';
 import { JobStatus } from '../src/shared';
 import { deadJobType } from './fixtures/dead-jobs';
-import { eventually, testEnv, unique, type TestEnv } from './helpers';
+import { adminTestEnv, eventually, testEnv, unique, type TestEnv } from './helpers';
 
 const reports = deadJobType('report.build');
 const others = deadJobType('other.kind');
@@ -13,10 +13,7 @@ describe('admin.retryAll and admin.cancelAll', () => {
   let jobs: ReturnType<TestEnv['jobs']>;
 
   beforeAll(async () => {
-    env = await testEnv();
-    await env.startWorker([reports, others]);
-    jobs = env.jobs([reports, others]);
-    admin = createAdmin({ client: env.client, taskQueue: env.config.taskQueue, jobs: [reports, others] });
+    ({ env, jobs, admin } = await adminTestEnv([reports, others]));
   });
   afterAll(() => env.close());
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, type DeadLetterAdmin } from '../src/admin';
+import type { DeadLetterAdmin } from '../src/admin';
 import { JobStatus } from '../src/shared';
 import { deadJobType } from './fixtures/dead-jobs';
-import { eventually, testEnv, unique, type TestEnv } from './helpers';
+import { adminTestEnv, eventually, unique, type TestEnv } from './helpers';
 
 const emails = deadJobType('email.send');
 
@@ -12,10 +12,7 @@ describe('admin.get and admin.retry', () => {
   let jobs: ReturnType<TestEnv['jobs']>;
 
   beforeAll(async () => {
-    env = await testEnv();
-    await env.startWorker([emails]);
-    jobs = env.jobs([emails]);
-    admin = createAdmin({ client: env.client, taskQueue: env.config.taskQueue, jobs: [emails] });
+    ({ env, jobs, admin } = await adminTestEnv([emails]));
   });
   afterAll(() => env.close());
 

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, type DeadLetterAdmin } from '../src/admin';
+import type { DeadLetterAdmin } from '../src/admin';
 import { findTemporalBinary } from '../src/dev-server';
 import { JobStatus, deadLetterWorkflowId, jobWorkflowId, retryUpdate } from '../src/shared';
 import { deadJobType } from './fixtures/dead-jobs';
 import { rebound, requireBuiltCli } from './fixtures/rebound-cli';
-import { address, eventually, testEnv, unique, type TestEnv } from './helpers';
+import { address, adminTestEnv, eventually, unique, type TestEnv } from './helpers';
 
 const run = promisify(execFile);
 
@@ -21,10 +21,7 @@ describe('admin.stats', () => {
 
   beforeAll(async () => {
     requireBuiltCli();
-    env = await testEnv();
-    await env.startWorker(defs);
-    jobs = env.jobs(defs);
-    admin = createAdmin({ client: env.client, taskQueue: env.config.taskQueue, jobs: defs });
+    ({ env, jobs, admin } = await adminTestEnv(defs));
   });
   afterAll(() => env.close());
 

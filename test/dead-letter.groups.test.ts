@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createAdmin, type DeadLetterAdmin } from '../src/admin';
+import type { DeadLetterAdmin } from '../src/admin';
 import { defineJob } from '../src/jobs';
 import { JobStatus, type FailureGroup } from '../src/shared';
-import { eventually, testEnv, unique, type TestEnv } from './helpers';
+import { adminTestEnv, eventually, unique, type TestEnv } from './helpers';
 
 class TimeoutError extends Error {
   constructor(message: string) {
@@ -46,10 +46,7 @@ describe('dead-letter failure groups', () => {
   let jobs: ReturnType<TestEnv['jobs']>;
 
   beforeAll(async () => {
-    env = await testEnv();
-    await env.startWorker(defs);
-    jobs = env.jobs(defs);
-    admin = createAdmin({ client: env.client, taskQueue: env.config.taskQueue, jobs: defs });
+    ({ env, jobs, admin } = await adminTestEnv(defs));
   });
   afterAll(() => env.close());
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { createAdmin, type DeadLetterAdmin } from '../src/admin';
 import { connectWorker, loadConfig, type ReboundConfig } from '../src/config';
 import { createJobClient } from '../src/client';
 import type { JobDefinition } from '../src/jobs';
@@ -55,6 +56,13 @@ export async function testEnv(): Promise<TestEnv> {
       await connection.close();
     },
   };
+}
+
+/** A fresh task queue with a worker for `defs`, a client that submits them, and the admin API over it. */
+export async function adminTestEnv(defs: JobDefinition<any, any>[]): Promise<{ env: TestEnv; jobs: ReturnType<TestEnv['jobs']>; admin: DeadLetterAdmin }> {
+  const env = await testEnv();
+  await env.startWorker(defs);
+  return { env, jobs: env.jobs(defs), admin: createAdmin({ client: env.client, taskQueue: env.config.taskQueue, jobs: defs }) };
 }
 
 /** Polls `fn` until it returns a truthy value (visibility is eventually consistent). */

@@ -4,11 +4,11 @@
  * signal. The dead-letter queue's counters must follow, as for retries made through rebound.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, type DeadLetterAdmin } from '../src/admin';
+import type { DeadLetterAdmin } from '../src/admin';
 import { JobStatus } from '../src/shared';
 import { deadJobType } from './fixtures/dead-jobs';
 import { signalJob, temporal } from './fixtures/temporal-cli';
-import { eventually, testEnv, unique, type TestEnv } from './helpers';
+import { adminTestEnv, eventually, unique, type TestEnv } from './helpers';
 
 describe('the official temporal CLI', () => {
   const mail = unique('official-mail');
@@ -20,10 +20,7 @@ describe('the official temporal CLI', () => {
   let jobs: ReturnType<TestEnv['jobs']>;
 
   beforeAll(async () => {
-    env = await testEnv();
-    await env.startWorker(defs);
-    jobs = env.jobs(defs);
-    admin = createAdmin({ client: env.client, taskQueue: env.config.taskQueue, jobs: defs });
+    ({ env, jobs, admin } = await adminTestEnv(defs));
   });
   afterAll(() => env.close());
 
