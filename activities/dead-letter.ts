@@ -6,15 +6,14 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
+import { deadJobQuery } from '../src/admin';
 import {
-  JobStatus,
   cancelUpdate,
   deadLetterStartOptions,
   deadLetterWorkflowType,
   jobEventSignal,
   jobIdOfWorkflowId,
   jobWorkflowId,
-  jobWorkflowType,
   retryUpdate,
   searchAttributes as sa,
   type AlertConfig,
@@ -103,14 +102,7 @@ export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
      * `cancelled` event, so that the queue stops counting it as dead. At most `limit` of them.
      */
     async findJobsClosedWhileDead({ taskQueue, since, limit = 1_000 }: { taskQueue: string; since: string; limit?: number }): Promise<JobEvent[]> {
-      if (/['"\\]/.test(taskQueue)) return [];
-      const query = [
-        `WorkflowType = '${jobWorkflowType}'`,
-        `TaskQueue = '${taskQueue}'`,
-        `${sa.jobStatus.name} = '${JobStatus.DeadLettered}'`,
-        `ExecutionStatus != 'Running'`,
-        `CloseTime >= '${since}'`,
-      ].join(' AND ');
+      const query = deadJobQuery(taskQueue, {}, new Date(since));
       const { client } = Context.current();
       const events: JobEvent[] = [];
       for await (const wf of client.workflow.list({ query, pageSize: Math.min(limit, 500) })) {

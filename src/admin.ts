@@ -13,6 +13,7 @@ import {
   JobStatus,
   cancelUpdate,
   deadLetterWorkflowId,
+  emptyDeadLetterStats,
   jobIdOfWorkflowId,
   jobWorkflowId,
   jobWorkflowType,
@@ -20,7 +21,6 @@ import {
   retryUpdate,
   searchAttributes as sa,
   statsQuery,
-  type DeadLetterCounters,
   type DeadLetterStats,
   type RetryPolicy,
 } from './shared';
@@ -111,7 +111,6 @@ export interface AdminOptions {
   jobs?: Iterable<JobDefinition<any, any>> | JobRegistry;
 }
 
-const zero = (): DeadLetterCounters => ({ deadNow: 0, deadLettered: 0, retried: 0, cancelled: 0, expired: 0, succeededAfterRetry: 0 });
 
 function quote(value: string, what: string): string {
   if (/['"\\]/.test(value)) throw new InvalidOptionsError(`${what} must not contain quotes or backslashes: ${value}`);
@@ -124,14 +123,19 @@ function checkDate(value: Date | undefined, what: string): void {
   }
 }
 
-/** The visibility query of the dead jobs of a task queue that match `filter`. */
-export function deadJobQuery(taskQueue: string, filter: DeadJobFilter = {}): string {
+/**
+ * The visibility query of the dead jobs of a task queue that match `filter`. With `closedSince`,
+ * of the jobs whose workflow closed since then while dead (terminated or timed out from outside)
+ * instead of those parked now.
+ */
+export function deadJobQuery(taskQueue: string, filter: DeadJobFilter = {}, closedSince?: Date): string {
   checkDate(filter.since, 'since');
   checkDate(filter.until, 'until');
+  checkDate(closedSince, 'closedSince');
   const parts = [
     `WorkflowType = '${jobWorkflowType}'`,
     `TaskQueue = ${quote(taskQueue, 'task queue')}`,
-    `ExecutionStatus = 'Running'`,
+    ...(closedSince ? [`ExecutionStatus != 'Running'`, `CloseTime >= '${closedSince.toISOString()}'`] : [`ExecutionStatus = 'Running'`]),
     `${sa.jobStatus.name} = '${JobStatus.DeadLettered}'`,
   ];
   if (filter.type) parts.push(`${sa.jobType.name} = ${quote(filter.type, 'type')}`);
@@ -316,7 +320,7 @@ export function createAdmin(options: AdminOptions) {
         return await client.workflow.getHandle(deadLetterWorkflowId(taskQueue)).query(statsQuery);
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
-        return { taskQueue, total: zero(), byType: {}, byErrorType: {}, groups: [], firing: [], generation: 0 };
+        return emptyDeadLetterStats(taskQueue);
       }
     },
 

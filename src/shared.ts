@@ -365,6 +365,16 @@ export interface DeadLetterStats {
   generation: number;
 }
 
+/** Counters at zero. */
+export function emptyCounters(): DeadLetterCounters {
+  return { deadNow: 0, deadLettered: 0, retried: 0, cancelled: 0, expired: 0, succeededAfterRetry: 0 };
+}
+
+/** The counters of a queue that has counted nothing yet. */
+export function emptyDeadLetterStats(taskQueue: string): DeadLetterStats {
+  return { taskQueue, total: emptyCounters(), byType: {}, byErrorType: {}, groups: [], firing: [], generation: 0 };
+}
+
 /** Input of the dead-letter-queue workflow. */
 export interface DeadLetterInput {
   taskQueue: string;

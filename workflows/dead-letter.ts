@@ -8,6 +8,8 @@ import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, se
 import type { Activities } from '../activities';
 import {
   configureAlertsSignal,
+  emptyCounters,
+  emptyDeadLetterStats,
   failureGroupTypesLimit,
   jobEventSignal,
   statsQuery,
@@ -58,7 +60,6 @@ interface State {
   reconciledAt?: string;
 }
 
-const zero = (): DeadLetterCounters => ({ deadNow: 0, deadLettered: 0, retried: 0, cancelled: 0, expired: 0, succeededAfterRetry: 0 });
 
 function apply(counters: DeadLetterCounters, kind: JobEvent['kind']): void {
   switch (kind) {
@@ -168,7 +169,7 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
   const state: State = input.carried
     ? upgrade(input.carried as State)
     : {
-        stats: { taskQueue: input.taskQueue, total: zero(), byType: {}, byErrorType: {}, groups: [], firing: [], generation: 0 },
+        stats: emptyDeadLetterStats(input.taskQueue),
         alerts: input.alerts ?? {},
         recent: [],
         lastMinute: [],
@@ -228,8 +229,8 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
     }
     const { stats } = state;
     apply(stats.total, event.kind);
-    apply((stats.byType[event.type] ??= zero()), event.kind);
-    apply((stats.byErrorType[event.errorType] ??= zero()), event.kind);
+    apply((stats.byType[event.type] ??= emptyCounters()), event.kind);
+    apply((stats.byErrorType[event.errorType] ??= emptyCounters()), event.kind);
     applyToGroup(stats, event);
     if (event.kind === 'deadLettered') recordDeadLettering(state, event.type, Math.min(Date.now(), Date.parse(event.at) || Date.now()));
     checkAlerts();
