@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'src/shared.ts'],
+    files: ['workflows/**/*.ts', 'src/contract/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -38,8 +38,8 @@ export default tseslint.config(
               message: 'Workflows may import activities only with `import type`.',
             },
             {
-              group: ['../src/*', '!../src/shared'],
-              message: 'Workflows may import only src/shared.ts from src/.',
+              group: ['../src/*', '!../src/contract', '../src/contract/*'],
+              message: 'Workflows may import only src/contract (its index) from src/.',
             },
             { group: ['pino', 'zod', 'ms', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Not in workflow code.' },
           ],
@@ -47,6 +47,27 @@ export default tseslint.config(
       ],
     },
   },
+  // Each folder of src/ shows its public face in its index.ts: code elsewhere imports that, never
+  // another folder's files. The example job types are loaded as a job module, never imported.
+  ...[
+    { files: ['src/*.ts'], regex: '^\\./[^/]+/.+' },
+    { files: ['src/*/**/*.ts'], regex: '^\\.\\./(\\.\\./)?[^./][^/]*/.+' },
+    { files: ['activities/**/*.ts'], regex: '^\\.\\./src/[^/]+/.+' },
+  ].map(({ files, regex }) => ({
+    files,
+    ignores: ['src/contract/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex, message: "Import another folder's index (its public face), not its files." },
+            { regex: '(^|/)examples(/|$)', message: 'The example job types are loaded as a job module (rebound/examples), never imported by rebound itself.' },
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['bin/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly' } },

@@ -3,25 +3,21 @@
  * notification, and apply a bulk operation's batch at a steady rate.
  */
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
-import { deadJobQuery } from '../src/admin';
+import { deadJobQuery, deadJobSummary, signalDeadLetterQueue } from '../src/admin';
 import {
   cancelUpdate,
-  deadLetterStartOptions,
-  deadLetterWorkflowType,
   jobEventSignal,
-  jobIdOfWorkflowId,
   jobWorkflowId,
   retryUpdate,
-  searchAttributes as sa,
   type AlertConfig,
   type BulkProgress,
   type JobEvent,
   type Notification,
-  type RetryPolicy,
-} from '../src/shared';
+  type RetryOptions,
+} from '../src/contract';
 
 export interface DeadLetterDeps {
   logger: Logger;
@@ -46,7 +42,7 @@ export interface ApplyToJobsInput {
   kind: 'retry' | 'cancel';
   jobs: { jobId: string; round: number }[];
   rate: number;
-  retryPolicy?: Partial<RetryPolicy>;
+  retryPolicy?: RetryOptions;
   reason?: string;
 }
 
@@ -60,11 +56,7 @@ export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
     /** Signals the queue's workflow, starting it if needed. Safe to run twice: the workflow drops repeats. */
     async reportJobEvent(event: JobEvent): Promise<void> {
       const ctx = Context.current();
-      await ctx.client.workflow.signalWithStart(deadLetterWorkflowType, {
-        ...deadLetterStartOptions(ctx.info.taskQueue, alerts),
-        signal: jobEventSignal,
-        signalArgs: [event],
-      });
+      await signalDeadLetterQueue(ctx.client, ctx.info.taskQueue, jobEventSignal, event, alerts);
     },
 
     /**
@@ -109,15 +101,15 @@ export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
         // A job reset from the Web UI goes on in a new run, which reports for itself.
         const latest = await client.workflow.getHandle(wf.workflowId).describe();
         if (latest.runId !== wf.runId) continue;
-        const attrs = wf.typedSearchAttributes;
-        const errorType = attrs.get(sa.jobErrorType) ?? 'Error';
+        const job = deadJobSummary(wf);
+        const errorType = job.errorType || 'Error';
         events.push({
           kind: 'cancelled',
-          jobId: jobIdOfWorkflowId(wf.workflowId),
-          round: Number((wf.memo as { round?: number } | undefined)?.round ?? 1),
-          type: attrs.get(sa.jobType) ?? '',
+          jobId: job.jobId,
+          round: job.round,
+          type: job.type,
           errorType,
-          failureGroup: attrs.get(sa.jobFailureGroup) ?? errorType,
+          failureGroup: job.failureGroup || errorType,
           message: `closed from outside (${wf.status.name}) while dead-lettered`,
           at: (wf.closeTime ?? new Date()).toISOString(),
         });
@@ -142,7 +134,7 @@ export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
           if (Date.now() - ctx.info.scheduledTimestampMs < missingAfterMs) throw err;
           throw ApplicationFailure.nonRetryable(`the part before (${workflowId}) never started: this part applied nothing`, 'BulkPartMissing');
         }
-        if ((err as Error).name === 'WorkflowFailedError') {
+        if (err instanceof WorkflowFailedError) {
           throw ApplicationFailure.nonRetryable(`the part before (${workflowId}) ended without finishing: ${(err as Error).message}`, 'BulkPartFailed');
         }
         throw err;
@@ -175,7 +167,8 @@ export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
         } catch (err) {
           if (ctx.cancellationSignal.aborted) throw err;
           const e = err as Error;
-          const gone = err instanceof WorkflowUpdateFailedError || e.name === 'WorkflowNotFoundError' || /already completed|not found/i.test(e.message);
+          // Refused by the job (no longer dead in that round), or its workflow is gone: either way, nothing to do.
+          const gone = err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError;
           results.push({ jobId, outcome: gone ? 'skipped' : 'failed', message: (e.cause as Error | undefined)?.message ?? e.message });
         }
         ctx.heartbeat(results);

@@ -6,15 +6,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
-import { failureFingerprint, retryDelayMs, trimStack } from '../src/backoff';
-import { validatePayload, type JobContext, type JobRegistry } from '../src/jobs';
+import { failureFingerprint, retryDelayMs, trimStack, validatePayload, type JobContext, type JobRegistry } from '../src/jobs';
+import { PayloadValidationError, PermanentError } from '../src/errors';
 import {
   attemptFailedSignal,
   type AttemptDetails,
   type AttemptRecord,
   type RunJobInput,
   type RunJobResult,
-} from '../src/shared';
+} from '../src/contract';
 
 export interface RunJobDeps {
   registry: JobRegistry;
@@ -46,10 +46,10 @@ function carriedAttempts(input: RunJobInput, attempt: number, heartbeatDetails: 
 
 function describeError(err: unknown, nonRetryableTypes: string[]): { type: string; message: string; stack?: string; fullStack?: string; nonRetryable: boolean } {
   const e = err instanceof Error ? err : new Error(String(err));
-  const permanent = e.name === 'PermanentError';
-  const type = permanent ? String((e as { type?: string }).type ?? 'PermanentError') : e.name || 'Error';
+  const permanent = e instanceof PermanentError;
+  const type = permanent ? e.type : e.name || 'Error';
   // An unknown type stays retryable: another worker of the fleet (or the next deploy) may know it.
-  const nonRetryable = permanent || e.name === 'PayloadValidationError' || nonRetryableTypes.includes(type);
+  const nonRetryable = permanent || e instanceof PayloadValidationError || nonRetryableTypes.includes(type);
   return { type, message: e.message, stack: trimStack(e.stack), fullStack: e.stack, nonRetryable };
 }
 

@@ -1,13 +1,13 @@
 /**
- * Example job types, registered by `rebound dev` and `rebound worker`. Both behave alike, so
+ * Example job types: what `rebound dev` runs when no job module is given, and
+ * `rebound worker --jobs rebound/examples`. Both behave alike, so
  * filters by type can be tried: the payload may carry `{ failTimes?, permanent?, sleepMs? }`
  * beside anything else. The handler sleeps `sleepMs` (heartbeating), then throws a retryable
  * `TimeoutError` while the attempt is at most `failTimes`, or a non-retryable `ValidationError`
  * at once when `permanent` is true, else returns `{ ok: true, attempt }`.
  */
 import { z } from 'zod';
-import { PermanentError } from '../src/errors';
-import { defineJob, type JobContext } from '../src/jobs';
+import { PermanentError, defineJob, type JobContext, type RetryOptions } from '../src';
 
 /** A retryable error, as a slow dependency would throw it. */
 export class TimeoutError extends Error {
@@ -36,7 +36,7 @@ async function exampleHandler(payload: ExamplePayload, ctx: JobContext): Promise
   return { ok: true, attempt: ctx.attempt };
 }
 
-const exampleRetry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 };
+const exampleRetry: RetryOptions = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 };
 
 export const sendEmail = defineJob({
   type: 'example.send-email',

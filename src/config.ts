@@ -6,11 +6,12 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
-import { alertsFromEnv } from './alerts';
+import { alertsFromEnv } from './admin';
+import { defaultTaskQueue, type AlertConfig } from './contract';
 import { ServerUnreachableError } from './errors';
 import { createLogger, installRuntimeLogger, type Logger } from './logger';
-import type { AlertConfig } from './shared';
 
+/** Where rebound connects and with what; see {@link loadConfig}. */
 export interface ReboundConfig {
   /** host:port of the Temporal frontend. @defaultValue `TEMPORAL_ADDRESS`, else `127.0.0.1:7233` */
   address: string;
@@ -32,6 +33,7 @@ export interface ReboundConfig {
   alerts?: AlertConfig;
 }
 
+/** Settings that override the environment in {@link loadConfig}. */
 export type ConfigOverrides = Partial<Pick<ReboundConfig, 'address' | 'namespace' | 'taskQueue' | 'dataConverter' | 'alerts'>>;
 
 /**
@@ -50,7 +52,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   return {
     address: overrides.address ?? env.TEMPORAL_ADDRESS ?? envAddress ?? '127.0.0.1:7233',
     namespace: overrides.namespace ?? env.TEMPORAL_NAMESPACE ?? fromEnv?.namespace ?? 'default',
-    taskQueue: overrides.taskQueue ?? env.REBOUND_TASK_QUEUE ?? 'rebound',
+    taskQueue: overrides.taskQueue ?? env.REBOUND_TASK_QUEUE ?? defaultTaskQueue,
     connectionOptions: connectionOptions as ReboundConfig['connectionOptions'],
     dataConverter: overrides.dataConverter,
     alerts: overrides.alerts ?? alertsFromEnv(env),

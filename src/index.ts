@@ -1,26 +1,32 @@
 /**
- * rebound's public API: define job types, submit and follow jobs, run workers, and run the
- * embedded Temporal dev server.
+ * rebound's public API: define job types, submit and follow jobs, run workers, operate dead
+ * jobs. The embedded dev server and the demo are in `rebound/dev`; the example job types in
+ * `rebound/examples`.
  */
-export { defineJob, defaultRetryPolicy, JobRegistry, type Duration, type JobContext, type JobDefinition, type JobTypeOptions, type RetryOptions } from './jobs';
-export { createJobClient, readJob, JobFailedError, type JobClient, type JobClientOptions, type JobHandle, type JobRecord, type SubmitOptions } from './client';
-export { createWorker, type CreateWorkerOptions } from './worker';
+export { defineJob, isJobDefinition, JobRegistry, type JobContext, type JobDefinition, type JobTypeOptions } from './jobs';
+export { createJobClient, readJob, type JobClient, type JobClientOptions, type JobHandle, type JobRecord, type SubmitOptions } from './client';
+export { createWorker, loadJobModule, type CreateWorkerOptions, type LoadedJobModule } from './worker';
 export {
+  alertConfigProblem,
+  alertEnvVars,
+  alertsFromEnv,
+  configureAlerts,
   createAdmin,
   deadJobQuery,
+  type AdminOptions,
   type BulkOperation,
   type BulkOptions,
+  type BulkSelection,
   type DeadJobFilter,
   type DeadJobPage,
   type DeadJobSummary,
   type DeadLetterAdmin,
   type JobOperationResult,
+  type ListOptions,
+  type RetryRequestOptions,
+  type WatchOptions,
 } from './admin';
-export { alertConfigProblem, alertEnvVars, alertsFromEnv, configureAlerts } from './alerts';
 export { connectClient, connectWorker, loadConfig, type ConfigOverrides, type ReboundConfig } from './config';
-export { findTemporalBinary, freePort, reboundHome, startDevServer, type DevServer, type DevServerOptions, type TemporalBinary } from './dev-server';
-export { startDev, defaultDbFile, type DevHandle, type DevOptions } from './dev';
-export { runDemo, type DemoJob, type DemoOptions, type DemoSummary } from './demo';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
 export * from './errors';
 export {
@@ -28,6 +34,8 @@ export {
   attemptHistoryLimit,
   cancelSignal,
   cancelUpdate,
+  defaultRetryPolicy,
+  defaultTaskQueue,
   finalStatuses,
   jobWorkflowId,
   jobWorkflowType,
@@ -39,14 +47,16 @@ export {
   type AlertThresholds,
   type AttemptRecord,
   type BulkProgress,
+  type CancelRequest,
   type DeadLetterCounters,
   type DeadLetterStats,
   type FailureGroup,
-  type Notification,
-  type CancelRequest,
+  type JitterOptions,
   type JobOutcome,
   type JobState,
-  type RetryPolicy,
+  type Notification,
+  type ResolvedRetryPolicy,
+  type RetryOptions,
   type RetryRequest,
   type TimelineEvent,
-} from './shared';
+} from './contract';

@@ -1,11 +1,13 @@
 /**
  * Logging: pino JSON on stderr (stdout stays free for `--json` output), pretty on a terminal.
  */
+import { IllegalStateError } from '@temporalio/common';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
+/** Options of {@link createLogger}. */
 export interface LoggerOptions {
   /** pino level. @defaultValue `LOG_LEVEL` from the environment, else `info` */
   level?: string;
@@ -34,13 +36,21 @@ const pinoToTemporal: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG
  * per process, before the first worker connection; later calls do nothing.
  */
 export function installRuntimeLogger(logger: Logger): void {
-  if (Runtime._instance) return;
-  Runtime.install({
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({
     logger: new DefaultLogger(pinoToTemporal[logger.level] ?? 'INFO', ({ level, message, meta }) => {
       // rebound logs each failed attempt itself, with the job's id, type and attempt.
       const quiet = message === 'Activity failed' || message === 'Activity completed';
       const method = quiet || level === 'TRACE' ? (quiet ? 'debug' : 'trace') : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
       logger[method]({ ...meta }, message);
     }),
-  });
+    });
+  } catch (err) {
+    // The process made its runtime already (a worker or connection created before): its logger stays.
+    if (!(err instanceof IllegalStateError)) throw err;
+  }
 }
+
+let runtimeInstalled = false;

@@ -3,12 +3,20 @@
  * `rebound dev` finds it) for the whole test run, and stops it at the end.
  */
 import type { TestProject } from 'vitest/node';
-import { startDevServer, type DevServer } from '../src/dev-server';
+import { findTemporalBinary, installTemporalCli, startDevServer, type DevServer } from '../src/dev';
 
 let server: DevServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  let binary: string;
+  try {
+    binary = findTemporalBinary().path;
+  } catch {
+    // A fresh machine: the explicit install step `rebound dev` also takes.
+    binary = installTemporalCli().path;
+  }
   server = await startDevServer({
+    binary,
     uiPort: false,
     dynamicConfig: {
       // New search attributes and visibility should be readable at once in tests.

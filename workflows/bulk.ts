@@ -18,7 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { abortSignal, bulkProgressQuery, pauseSignal, resumeSignal, type BulkOperationInput, type BulkProgress } from '../src/shared';
+import { abortSignal, bulkProgressQuery, pauseSignal, resumeSignal, type BulkOperationInput, type BulkProgress } from '../src/contract';
 
 const { applyToJobs } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',

@@ -19,7 +19,7 @@ import {
   type DeadLetterStats,
   type JobEvent,
   type Notification,
-} from '../src/shared';
+} from '../src/contract';
 
 // A webhook that is down costs a few seconds per batch, then the batch is dropped (it was logged).
 const { notify } = proxyActivities<Activities>({

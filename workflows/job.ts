@@ -27,7 +27,7 @@ import {
   attemptHistoryLimit,
   cancelSignal,
   cancelUpdate,
-  retryPolicyProblem,
+  resolveRetryOptions,
   retrySignal,
   retryUpdate,
   searchAttributes as sa,
@@ -41,7 +41,7 @@ import {
   type JobState,
   type RetryRequest,
   type TimelineEvent,
-} from '../src/shared';
+} from '../src/contract';
 
 const { reportJobEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -179,47 +179,30 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
         : request.ifRound !== undefined && request.ifRound !== state.round
           ? `job "${state.jobId}" is in round ${state.round}, not ${request.ifRound}`
           : undefined;
-  const retryProblem = (request: RetryRequest = {}): string | undefined =>
-    notDead(request) ?? (request.retryPolicy ? retryPolicyProblem({ ...state.retry, ...request.retryPolicy }) : undefined);
+  /** Why `next` cannot be applied now, or undefined when it can. */
+  const problemOf = (next: Pending): string | undefined =>
+    notDead(next.request) ?? (next.kind === 'retry' && next.request.retryPolicy ? resolveRetryOptions(state.retry, next.request.retryPolicy).problem : undefined);
 
-  setHandler(retrySignal, (request = {}) => {
-    const problem = retryProblem(request);
-    if (problem) log.warn('retry signal ignored', { jobId: state.jobId, type: state.type, problem });
-    else pending = { kind: 'retry', request };
-  });
-  setHandler(cancelSignal, (request = {}) => {
-    const problem = notDead(request);
-    if (problem) log.warn('cancel signal ignored', { jobId: state.jobId, type: state.type, problem });
-    else pending = { kind: 'cancel', request };
-  });
-  setHandler(
-    retryUpdate,
-    async (request = {}) => {
-      pending = { kind: 'retry', request };
-      await condition(() => pending === undefined);
-      return state;
-    },
-    {
-      validator: (request = {}) => {
-        const problem = retryProblem(request);
-        if (problem) throw new Error(problem);
-      },
-    },
-  );
-  setHandler(
-    cancelUpdate,
-    async (request: CancelRequest = {}) => {
-      pending = { kind: 'cancel', request };
-      await condition(() => pending === undefined);
-      return state;
-    },
-    {
-      validator: (request: CancelRequest = {}) => {
-        const problem = notDead(request);
-        if (problem) throw new Error(problem);
-      },
-    },
-  );
+  // A signal and an update of the same name mean the same: the update answers whether it was
+  // accepted and waits until it was applied; the signal (for batch tools) is ignored with a warning.
+  const onSignal = (next: Pending): void => {
+    const problem = problemOf(next);
+    if (problem) log.warn(`${next.kind} signal ignored`, { jobId: state.jobId, type: state.type, problem });
+    else pending = next;
+  };
+  const onUpdate = async (next: Pending): Promise<JobState> => {
+    pending = next;
+    await condition(() => pending === undefined);
+    return state;
+  };
+  const validate = (next: Pending): void => {
+    const problem = problemOf(next);
+    if (problem) throw ApplicationFailure.create({ message: problem, type: 'RequestRefused', nonRetryable: true });
+  };
+  setHandler(retrySignal, (request = {}) => onSignal({ kind: 'retry', request }));
+  setHandler(cancelSignal, (request = {}) => onSignal({ kind: 'cancel', request }));
+  setHandler(retryUpdate, (request = {}) => onUpdate({ kind: 'retry', request }), { validator: (request = {}) => validate({ kind: 'retry', request }) });
+  setHandler(cancelUpdate, (request = {}) => onUpdate({ kind: 'cancel', request }), { validator: (request = {}) => validate({ kind: 'cancel', request }) });
 
   try {
     for (;;) {
@@ -344,7 +327,8 @@ async function deadLetter(state: JobState, { retentionMs }: JobInput, reports: R
 function startRound(state: JobState, request: RetryRequest, reports: Reports): void {
   reports.send(state, 'retried');
   if (request.payload !== undefined) state.payload = request.payload;
-  if (request.retryPolicy) state.retry = { ...state.retry, ...request.retryPolicy };
+  // Checked when the request was accepted.
+  if (request.retryPolicy) state.retry = resolveRetryOptions(state.retry, request.retryPolicy).policy ?? state.retry;
   state.round++;
   state.attempts = 0;
   state.status = JobStatus.Running;

@@ -1,0 +1,137 @@
+/**
+ * Bulk retries and cancels as durable operations: start one, in parts when its selection is too
+ * large for one workflow's input, and follow or control it by its operation id.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  abortSignal,
+  bulkOperationWorkflowType,
+  bulkPartWorkflowId,
+  bulkProgressQuery,
+  pauseSignal,
+  resumeSignal,
+  type BulkOperationInput,
+  type BulkProgress,
+} from '../contract';
+import { OperationNotFoundError } from '../errors';
+import type { BulkOperation, WatchOptions } from './types';
+
+/**
+ * Jobs one part of an operation carries, at most. A part's input, and what it carries into each
+ * continue-as-new, must stay under Temporal's 2 MB payload limit: 5,000 jobs with ids of 200
+ * characters (the longest a job id may be) weigh about 1.1 MB.
+ */
+export const maxJobsPerPart = 5_000;
+
+/** The progress of an operation, from the progress of each of its parts. */
+export function combineProgress(parts: BulkProgress[]): BulkProgress {
+  const [first] = parts;
+  const final = (p: BulkProgress) => p.state === 'Completed' || p.state === 'Aborted';
+  const sum = (key: 'matched' | 'done' | 'skipped' | 'failed' | 'remaining') => parts.reduce((n, p) => n + p[key], 0);
+  const state: BulkProgress['state'] = parts.every(final)
+    ? parts.some((p) => p.state === 'Aborted')
+      ? 'Aborted'
+      : 'Completed'
+    : parts.some((p) => p.state === 'Paused')
+      ? 'Paused'
+      : 'Running';
+  return {
+    operationId: first.operationId,
+    kind: first.kind,
+    state,
+    matched: sum('matched'),
+    done: sum('done'),
+    skipped: sum('skipped'),
+    failed: sum('failed'),
+    remaining: sum('remaining'),
+    errors: parts.flatMap((p) => p.errors).slice(-20),
+  };
+}
+
+/**
+ * Starts an operation over `jobs`, in parts of at most `jobsPerPart`. Parts are started last to
+ * first, each waiting for the one before it: if starting stops half-way, the first part never
+ * starts, and the parts already started give up without touching a job.
+ */
+export async function startBulkOperation(
+  client: Client,
+  taskQueue: string,
+  base: Omit<BulkOperationInput, 'jobs' | 'part' | 'carried'>,
+  jobs: BulkOperationInput['jobs'],
+  jobsPerPart = maxJobsPerPart,
+): Promise<BulkOperation> {
+  const parts: BulkOperationInput['jobs'][] = [];
+  for (let i = 0; i < jobs.length; i += jobsPerPart) parts.push(jobs.slice(i, i + jobsPerPart));
+  for (let index = parts.length - 1; index >= 0; index--) {
+    const part = parts.length === 1 ? undefined : { index, of: parts.length, afterWorkflowId: index > 0 ? bulkPartWorkflowId(base.operationId, index - 1) : undefined };
+    const input: BulkOperationInput = { ...base, jobs: parts[index], ...(part ? { part } : {}) };
+    await client.workflow.start(bulkOperationWorkflowType, {
+      workflowId: bulkPartWorkflowId(base.operationId, index),
+      taskQueue,
+      args: [input],
+      staticSummary: `${base.kind} ${jobs.length} dead job(s) at ${base.rate}/s${part ? ` (part ${index + 1} of ${parts.length})` : ''}`,
+    });
+  }
+  return bulkOperationHandle(client, base.operationId, jobs.length, parts.length);
+}
+
+/** A handle to operation `operationId`; `parts`, when not given, is read from its first part. */
+export function bulkOperationHandle(client: Client, operationId: string, matched = 0, parts?: number): BulkOperation {
+  const first = client.workflow.getHandle(bulkPartWorkflowId(operationId));
+  const known = <T>(call: Promise<T>): Promise<T> =>
+    call.catch((err: unknown) => {
+      throw err instanceof WorkflowNotFoundError ? new OperationNotFoundError(operationId) : err;
+    });
+  let cached: Promise<(typeof first)[]> | undefined;
+  const partHandles = () =>
+    (cached ??= (async () => {
+      const count = parts ?? (await known(first.query(bulkProgressQuery))).part?.of ?? 1;
+      return Array.from({ length: count }, (_, i) => client.workflow.getHandle(bulkPartWorkflowId(operationId, i)));
+    })());
+  /** Signals every part still running; a part that has finished has nothing left to pause or abort. */
+  const each = async (fn: (h: typeof first) => Promise<unknown>) => {
+    const handles = await partHandles();
+    await Promise.all(
+      handles.map((h) =>
+        fn(h).catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }),
+      ),
+    );
+  };
+  const progress = async () => combineProgress(await Promise.all((await partHandles()).map((h) => known(h.query(bulkProgressQuery)))));
+  const finished = async () => {
+    const results: BulkProgress[] = [];
+    for (const h of await partHandles()) results.push((await known(h.result())) as BulkProgress);
+    return combineProgress(results);
+  };
+  return {
+    operationId,
+    workflowId: first.workflowId,
+    matched,
+    progress,
+    pause: () => each((h) => h.signal(pauseSignal)),
+    resume: () => each((h) => h.signal(resumeSignal)),
+    abort: () => each((h) => h.signal(abortSignal)),
+    result: async ({ onProgress, everyMs = 500 }: WatchOptions = {}) => {
+      const done = finished();
+      if (!onProgress) return done;
+      let settled = false;
+      done.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      while (!settled) {
+        await Promise.race([done, new Promise((r) => setTimeout(r, everyMs))]);
+        if (settled) break;
+        try {
+          const now = await client.connection.withDeadline(Date.now() + everyMs * 4, progress);
+          if (!settled) onProgress(now);
+        } catch {
+          // Progress is a courtesy; the result below is what counts.
+        }
+      }
+      return done;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The dead-letter admin API: list, inspect, retry and cancel dead jobs, one by one or in bulk,
+ * read the queue's counters and failure groups, export dead jobs.
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { readJob, type JobRecord } from '../client';
+import { JobStatus, cancelUpdate, deadLetterWorkflowId, defaultRetryPolicy, defaultTaskQueue, emptyDeadLetterStats, jobWorkflowId, retryUpdate, statsQuery, type DeadLetterStats } from '../contract';
+import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, WorkerUnavailableError } from '../errors';
+import { JobRegistry, resolveRetryPolicy, validatePayload } from '../jobs';
+import { bulkOperationHandle, maxJobsPerPart, startBulkOperation } from './bulk-operation';
+import type { AdminOptions, BulkOptions, BulkSelection, DeadJobFilter, DeadJobSummary, DeadLetterAdmin, JobOperationResult, RetryRequestOptions } from './types';
+import { listDeadJobs } from './visibility';
+
+/** A policy any valid change can apply to, to check bulk changes before the jobs' own policies are known. */
+const anyPolicy = { ...defaultRetryPolicy, initialIntervalMs: 1, maximumIntervalMs: Number.MAX_SAFE_INTEGER };
+
+/** Creates the dead-letter admin API over a Temporal client. */
+export function createAdmin(options: AdminOptions): DeadLetterAdmin {
+  const { client } = options;
+  const taskQueue = options.taskQueue ?? defaultTaskQueue;
+  const registry = options.jobs === undefined ? undefined : options.jobs instanceof JobRegistry ? options.jobs : new JobRegistry(options.jobs);
+
+  async function* all(filter: DeadJobFilter = {}): AsyncGenerator<DeadJobSummary> {
+    let token: string | null = null;
+    do {
+      const page = await listDeadJobs(client, taskQueue, filter, 1_000, token);
+      yield* page.items;
+      token = page.nextPageToken;
+    } while (token);
+  }
+
+  /** The record of a dead job whose worker answers: an update sent to it would wait for one forever. */
+  async function readDeadJob(jobId: string): Promise<JobRecord> {
+    const record = await readJob(client, jobId);
+    if (record.status !== JobStatus.DeadLettered) throw new JobNotDeadError(jobId, record.status);
+    if (record.indexedOnly) throw new WorkerUnavailableError(jobId, taskQueue);
+    return record;
+  }
+
+  async function checkRetryInput(jobId: string, request: RetryRequestOptions): Promise<void> {
+    const record = await readDeadJob(jobId);
+    if (request.payload !== undefined && registry) await validatePayload(registry.get(record.type), request.payload);
+    if (request.retryPolicy) resolveRetryPolicy(record.retry, request.retryPolicy);
+  }
+
+  async function one(jobId: string, run: () => Promise<{ status: string }>): Promise<JobOperationResult> {
+    try {
+      const after = await run();
+      return { jobId, ok: true, status: after.status };
+    } catch (err) {
+      let e = err as Error;
+      if (err instanceof WorkflowUpdateFailedError && err.cause) e = err.cause;
+      if (err instanceof WorkflowNotFoundError) e = new JobNotFoundError(jobId);
+      return { jobId, ok: false, error: { name: e.name, message: e.message } };
+    }
+  }
+
+  async function bulk(kind: 'retry' | 'cancel', filter: DeadJobFilter, opts: BulkOptions): Promise<BulkSelection> {
+    const rate = opts.rate ?? 10;
+    if (!(typeof rate === 'number' && rate > 0 && rate <= 1_000)) throw new InvalidOptionsError(`rate must be a number of jobs per second, more than 0 and at most 1000, got ${rate}`);
+    // Each job checks the changes against its own policy when it applies them; here, only what is wrong whatever the policy.
+    if (opts.retryPolicy) resolveRetryPolicy(anyPolicy, opts.retryPolicy);
+    const jobsPerPart = opts.jobsPerPart ?? maxJobsPerPart;
+    if (!Number.isInteger(jobsPerPart) || jobsPerPart < 1 || jobsPerPart > maxJobsPerPart) {
+      throw new InvalidOptionsError(`jobsPerPart must be a whole number from 1 to ${maxJobsPerPart}, got ${jobsPerPart}`);
+    }
+    // Fix the selection now: jobs dead-lettered from here on are not part of it.
+    // The round pins each job: one retried meanwhile and dead again is not touched.
+    const jobs: { jobId: string; round: number }[] = [];
+    let until: string | null = null;
+    for await (const item of all(filter)) {
+      jobs.push({ jobId: item.jobId, round: item.round });
+      if (until === null || item.deadLetteredAt > until) until = item.deadLetteredAt;
+    }
+    const ids = jobs.map((j) => j.jobId);
+    if (opts.dryRun || jobs.length === 0) return { matched: jobs.length, ids, until };
+    const base = { operationId: randomUUID(), kind, rate, retryPolicy: opts.retryPolicy, reason: opts.reason };
+    const operation = await startBulkOperation(client, taskQueue, base, jobs, jobsPerPart);
+    return { matched: jobs.length, ids, until, operation };
+  }
+
+  async function stats(): Promise<DeadLetterStats> {
+    try {
+      return await client.workflow.getHandle(deadLetterWorkflowId(taskQueue)).query(statsQuery);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      return emptyDeadLetterStats(taskQueue);
+    }
+  }
+
+  return {
+    list: (filter = {}, { limit = 50, pageToken } = {}) => listDeadJobs(client, taskQueue, filter, limit, pageToken),
+    all,
+    get: (jobId) => readJob(client, jobId),
+    retry: (jobIds, request = {}) =>
+      Promise.all(
+        jobIds.map((jobId) =>
+          one(jobId, async () => {
+            await checkRetryInput(jobId, request);
+            return client.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(retryUpdate, { args: [request] });
+          }),
+        ),
+      ),
+    cancel: (jobIds, request = {}) =>
+      Promise.all(
+        jobIds.map((jobId) =>
+          one(jobId, async () => {
+            await readDeadJob(jobId);
+            return client.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(cancelUpdate, { args: [request] });
+          }),
+        ),
+      ),
+    retryAll: (filter, opts = {}) => bulk('retry', filter, opts),
+    cancelAll: (filter, opts = {}) => bulk('cancel', filter, opts),
+    operation: (operationId) => bulkOperationHandle(client, operationId),
+    stats,
+    async groups() {
+      const { groups } = await stats();
+      return groups.filter((g) => g.deadNow > 0).sort((a, b) => b.deadNow - a.deadNow);
+    },
+    async *export(filter = {}) {
+      for await (const item of all(filter)) {
+        try {
+          yield await readJob(client, item.jobId);
+        } catch (err) {
+          if (!(err instanceof JobNotFoundError)) throw err;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * The operator API: list, inspect, retry and cancel dead jobs, one by one or in bulk; counters,
+ * failure groups and export; alerting of a task queue's dead-letter queue.
+ */
+export { createAdmin } from './create-admin';
+export { deadJobQuery, deadJobSummary } from './visibility';
+export { alertConfigProblem, alertEnvVars, alertsFromEnv, configureAlerts } from './alerts';
+export { signalDeadLetterQueue } from './dead-letter-queue';
+export { combineProgress, maxJobsPerPart } from './bulk-operation';
+export type {
+  AdminOptions,
+  BulkOperation,
+  BulkOptions,
+  BulkSelection,
+  DeadJobFilter,
+  DeadJobPage,
+  DeadJobSummary,
+  DeadLetterAdmin,
+  JobOperationResult,
+  ListOptions,
+  RetryRequestOptions,
+  WatchOptions,
+} from './types';

@@ -1,0 +1,103 @@
+/**
+ * `rebound submit` and `rebound status`: submit a job of a team's job types, and read a job.
+ */
+import type { Duration } from '@temporalio/common';
+import type { Command } from 'commander';
+import { createJobClient, readJob, type JobRecord } from '../client';
+import { JobStatus } from '../contract';
+import type { CliContext } from './context';
+import { jobDocument, printDeadHints, printJob } from './format';
+import { parseDurationOption, parseIntegerOption, parseJsonOption, parseNumberOption } from './options';
+
+interface SubmitOpts {
+  payload: unknown;
+  id?: string;
+  maxAttempts?: number;
+  initialInterval?: Duration;
+  backoffCoefficient?: number;
+  maxInterval?: Duration;
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** Adds `rebound submit`. */
+export function addSubmitCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('submit')
+    .description('Submit a job; with --wait, wait until it succeeded, dead-lettered, was cancelled or expired')
+    .argument('<type>', 'job type, one of the job module\'s (--jobs)')
+    .option('--payload <json>', 'the payload, as JSON (default {})', parseJsonOption)
+    .option('--id <id>', 'your id for the job; one id runs at most once (default a random UUID)')
+    .option('--max-attempts <n>', "attempts per round, the first included (default the type's)", parseIntegerOption)
+    .option('--initial-interval <duration>', 'delay before the first retry, e.g. 500ms, 2s', parseDurationOption)
+    .option('--backoff-coefficient <x>', 'each delay is the previous one times this', parseNumberOption)
+    .option('--max-interval <duration>', 'no delay is longer than this, e.g. 30s, 5m', parseDurationOption)
+    .option('--wait', 'wait until the job settles; exit 0 whichever way it ended (the output says which)')
+    .option('--json', 'print one JSON document: { jobId, workflowId, runId, created } (with --wait also status, attempts, result | error)')
+    .action(async (type: string, opts: SubmitOpts, cmd: Command) => {
+      const module = await ctx.requireJobs(cmd, 'rebound submit');
+      await ctx.withClient(cmd, async (client, config) => {
+        const jobs = createJobClient({ client, jobs: module.jobs, taskQueue: config.taskQueue });
+        const handle = await jobs.submit(type, opts.payload ?? {}, {
+          jobId: opts.id,
+          retry: {
+            maximumAttempts: opts.maxAttempts,
+            initialInterval: opts.initialInterval,
+            backoffCoefficient: opts.backoffCoefficient,
+            maximumInterval: opts.maxInterval,
+          },
+        });
+        const submitted = { jobId: handle.jobId, workflowId: handle.workflowId, runId: handle.runId ?? null, created: handle.created };
+        if (!opts.json) {
+          ctx.print(
+            handle.created
+              ? `Submitted ${type} job ${handle.jobId} (workflow ${handle.workflowId}) on task queue "${config.taskQueue}".`
+              : `Job ${handle.jobId} exists already; nothing new was started.`,
+          );
+        }
+        if (!opts.wait) {
+          if (opts.json) ctx.printJson(submitted);
+          return;
+        }
+        if (!opts.json) ctx.warn(`Waiting for it to settle (a worker must run on task queue "${config.taskQueue}")...`);
+        const record = await handle.settled();
+        const ended = record.status === JobStatus.Succeeded ? { result: record.result ?? null } : { error: errorOf(record) };
+        if (opts.json) {
+          ctx.printJson({ ...submitted, status: record.status, attempts: record.attempts, ...ended });
+          return;
+        }
+        const attempts = `after ${record.attempts} attempt${record.attempts === 1 ? '' : 's'}`;
+        if (record.status === JobStatus.Succeeded) {
+          ctx.print(`Job ${record.jobId} Succeeded ${attempts}. Result: ${JSON.stringify(record.result ?? null)}`);
+        } else {
+          ctx.print(`Job ${record.jobId} ${record.status} ${attempts}: ${ended.error?.type}: ${ended.error?.message}`);
+          if (record.status === JobStatus.DeadLettered) printDeadHints(ctx, record.jobId);
+        }
+      });
+    });
+}
+
+/** The `error` of a job that did not succeed: its last failure, or why it ended. */
+function errorOf(record: JobRecord): { type: string; message: string } {
+  return {
+    type: record.errorType ?? record.status,
+    message: record.message ?? record.reason ?? `job ${record.status.toLowerCase()}`,
+  };
+}
+
+/** Adds `rebound status`. */
+export function addStatusCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description("Show a job: status, payload, attempts and each attempt's error")
+    .argument('<jobId>', 'the job id (its workflow id is job-<jobId>)')
+    .option('--json', 'print the job as one JSON document')
+    .action(async (jobId: string, opts: { json?: boolean }, cmd: Command) => {
+      const record = await ctx.withClient(cmd, (client) => readJob(client, jobId));
+      if (opts.json) {
+        ctx.printJson(jobDocument(record));
+        return;
+      }
+      printJob(ctx, record);
+    });
+}

@@ -1,0 +1,111 @@
+/**
+ * Reading a job's record: through its workflow's state query, or, when no worker answers, from
+ * what the server indexed about it.
+ */
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { JobStatus, finalStatuses, jobWorkflowId, searchAttributes as sa, stateQuery } from '../contract';
+import { JobNotFoundError } from '../errors';
+import type { JobRecord } from './types';
+
+/**
+ * Execution statuses that close a job's workflow without the workflow recording it (terminated
+ * from the Web UI or `temporal workflow terminate`, timed out, failed): the job's own state still
+ * says `Running` or `DeadLettered`, so the job counts as `Cancelled`.
+ */
+const closedFromOutside = new Set(['TERMINATED', 'TIMED_OUT', 'FAILED']);
+
+/** True when a workflow with this execution status was closed without the job's code recording it. */
+export function isClosedFromOutside(executionStatus: string): boolean {
+  return closedFromOutside.has(executionStatus);
+}
+
+/** The status of a job whose own state says `status`, once its workflow closed with `executionStatus`. */
+export function statusOnceClosed(status: JobStatus, executionStatus: string): JobStatus {
+  return !finalStatuses.includes(status) && isClosedFromOutside(executionStatus) ? JobStatus.Cancelled : status;
+}
+
+/** What the server indexed about a job: its search attributes and memo, read from a listing or a description. */
+export interface IndexedJob {
+  jobId: string;
+  workflowId: string;
+  runId: string;
+  type: string;
+  /** As the job last set it, corrected for a workflow closed from outside. */
+  status: JobStatus;
+  errorType?: string;
+  failureGroup?: string;
+  /** Attempts over every round. */
+  totalAttempts: number;
+  deadLetteredAt?: string;
+  /** From the memo a dead job keeps: its last message, round, and the round's attempts. */
+  message?: string;
+  round?: number;
+  attempts?: number;
+}
+
+/** What a job's listing or description tells: the fields {@link indexedJob} reads. */
+export type ExecutionFacts = Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'type' | 'status' | 'typedSearchAttributes' | 'memo'>;
+
+/** A job as the server indexed it, from its execution info (a list entry or a description). */
+export function indexedJob(info: ExecutionFacts, jobId: string): IndexedJob {
+  const attrs = info.typedSearchAttributes;
+  const closed: Record<string, JobStatus> = { CANCELLED: JobStatus.Cancelled, COMPLETED: JobStatus.Succeeded };
+  const memo = info.memo as { message?: unknown; round?: unknown; attempts?: unknown } | undefined;
+  return {
+    jobId,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    type: attrs.get(sa.jobType) ?? info.type,
+    status: statusOnceClosed((attrs.get(sa.jobStatus) as JobStatus | undefined) ?? closed[info.status.name] ?? JobStatus.Running, info.status.name),
+    errorType: attrs.get(sa.jobErrorType),
+    failureGroup: attrs.get(sa.jobFailureGroup),
+    totalAttempts: attrs.get(sa.jobAttempts) ?? 0,
+    deadLetteredAt: attrs.get(sa.deadLetteredAt)?.toISOString(),
+    message: memo?.message === undefined ? undefined : String(memo.message),
+    round: memo?.round === undefined ? undefined : Number(memo.round),
+    attempts: memo?.attempts === undefined ? undefined : Number(memo.attempts),
+  };
+}
+
+/** What a job's record says when its workflow cannot be queried (no worker running). */
+function recordFromIndex(job: IndexedJob): JobRecord {
+  return {
+    jobId: job.jobId,
+    workflowId: job.workflowId,
+    runId: job.runId,
+    type: job.type,
+    status: job.status,
+    payload: undefined,
+    retry: undefined as never,
+    round: job.round ?? 0,
+    attempts: job.attempts ?? job.totalAttempts,
+    totalAttempts: job.totalAttempts,
+    attemptHistory: [],
+    attemptsDropped: 0,
+    timeline: [],
+    errorType: job.errorType,
+    message: job.message,
+    deadLetteredAt: job.deadLetteredAt,
+    indexedOnly: true,
+  };
+}
+
+/** Reads a job's record through its state query, or from its description when no worker answers. Throws `JobNotFoundError`. */
+export async function readJob(client: Client, jobId: string, runId?: string): Promise<JobRecord> {
+  const handle = client.workflow.getHandle(jobWorkflowId(jobId), runId);
+  try {
+    const state = await client.connection.withDeadline(Date.now() + 5_000, () => handle.query(stateQuery));
+    const record: JobRecord = { ...state, workflowId: handle.workflowId, runId };
+    // Without this, a terminated job reads `Running` (or `DeadLettered`) for ever, and `settled()` never returns.
+    if (finalStatuses.includes(state.status)) return record;
+    return { ...record, status: statusOnceClosed(state.status, (await handle.describe()).status.name) };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new JobNotFoundError(jobId);
+    try {
+      return recordFromIndex(indexedJob(await handle.describe(), jobId));
+    } catch (describeErr) {
+      if (describeErr instanceof WorkflowNotFoundError) throw new JobNotFoundError(jobId);
+      throw err;
+    }
+  }
+}

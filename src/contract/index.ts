@@ -1,0 +1,11 @@
+/**
+ * What crosses the workflow boundary: workflow and activity names, ids, search attributes,
+ * message definitions and the types of inputs, states and results. One file per contract.
+ *
+ * Bundled into workflow code: files here import nothing but `@temporalio/*` and each other.
+ */
+export * from './ids';
+export * from './retry-policy';
+export * from './job';
+export * from './dead-letter';
+export * from './bulk';

@@ -1,0 +1,159 @@
+/**
+ * The job workflow's contract: its input, its state, the messages it answers and the activity
+ * that runs one attempt.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AttemptTimeouts, ResolvedRetryPolicy, RetryOptions } from './retry-policy';
+
+/** Where a job is in its life. */
+export const JobStatus = {
+  Running: 'Running',
+  Succeeded: 'Succeeded',
+  DeadLettered: 'DeadLettered',
+  Cancelled: 'Cancelled',
+  Expired: 'Expired',
+} as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+/** Statuses a job never leaves. `DeadLettered` is not one: a dead job can be retried. */
+export const finalStatuses: readonly JobStatus[] = [JobStatus.Succeeded, JobStatus.Cancelled, JobStatus.Expired];
+
+/** What one attempt did. */
+export interface AttemptRecord {
+  /** 1 for the first run of the job, one more after each retry of a dead job. */
+  round: number;
+  /** Attempt number within the round, from 1. */
+  attempt: number;
+  /** Absent for an attempt that left no trace (its worker died before it could report). */
+  startedAt?: string;
+  endedAt?: string;
+  /** `Succeeded`, `Failed`, or `Lost` (the worker died or the attempt timed out). */
+  outcome: 'Succeeded' | 'Failed' | 'Lost';
+  errorType?: string;
+  message?: string;
+  /** The top of the stack, trimmed. */
+  stack?: string;
+  nonRetryable?: boolean;
+  /** The delay chosen before the next attempt, jitter included. */
+  nextDelayMs?: number;
+  /** Fingerprint of error type, normalised message and top handler frame: failures alike share it. */
+  fingerprint?: string;
+}
+
+/** One line of a job's timeline. */
+export interface TimelineEvent {
+  at: string;
+  event: 'Submitted' | 'Started' | 'DeadLettered' | 'Retried' | 'Succeeded' | 'Cancelled' | 'Expired';
+  detail?: string;
+}
+
+/** What the job workflow is started with. */
+export interface JobInput {
+  jobId: string;
+  type: string;
+  payload: unknown;
+  retry: ResolvedRetryPolicy;
+  timeouts: AttemptTimeouts;
+  /** How long a dead job stays parked before it expires. */
+  retentionMs: number;
+  /** How long before expiry the job is reported as expiring. @defaultValue one day */
+  expiryWarningMs?: number;
+  /** State carried across continue-as-new; absent on the first run. */
+  carried?: JobState;
+}
+
+/** The full record of a job, as the state query returns it. */
+export interface JobState {
+  jobId: string;
+  type: string;
+  status: JobStatus;
+  payload: unknown;
+  retry: ResolvedRetryPolicy;
+  round: number;
+  /** Attempts made in the current round. */
+  attempts: number;
+  /** Attempts made over all rounds. */
+  totalAttempts: number;
+  /** The most recent attempts, oldest first (at most {@link attemptHistoryLimit}). */
+  attemptHistory: AttemptRecord[];
+  /** Attempts dropped from the front of the history to keep it bounded. */
+  attemptsDropped: number;
+  timeline: TimelineEvent[];
+  result?: unknown;
+  errorType?: string;
+  message?: string;
+  /** Fingerprint of the failure, for grouping dead jobs that failed alike. */
+  failureGroup?: string;
+  deadLetteredAt?: string;
+  expiresAt?: string;
+  /** Why the last retry or cancel was asked for. */
+  reason?: string;
+  /** Set once the dead-letter queue was told this job is close to expiry. */
+  expiryWarned?: boolean;
+}
+
+/** How many attempts a job keeps in its history. */
+export const attemptHistoryLimit = 100;
+
+/** Input of the `retry` signal and update. */
+export interface RetryRequest {
+  /** Apply only if the job is still in this round (bulk operations use it to never apply twice). */
+  ifRound?: number;
+  /** A corrected payload; validated against the job type's schema before it is sent. */
+  payload?: unknown;
+  /** Fields of the retry policy to change for the new round. */
+  retryPolicy?: RetryOptions;
+  reason?: string;
+}
+
+/** Input of the `cancel` signal and update. */
+export interface CancelRequest {
+  /** Apply only if the job is still in this round. */
+  ifRound?: number;
+  reason?: string;
+}
+
+/** What a job workflow returns when it closes. */
+export interface JobOutcome {
+  jobId: string;
+  status: JobStatus;
+  attempts: number;
+  result?: unknown;
+  errorType?: string;
+  message?: string;
+}
+
+/** The job's full record. */
+export const stateQuery = defineQuery<JobState>('state');
+/** Retry a dead job: a new round of attempts. Same meaning as {@link retryUpdate}; for batch tools. */
+export const retrySignal = defineSignal<[RetryRequest?]>('retry');
+/** Cancel a dead job. Same meaning as {@link cancelUpdate}; for batch tools. */
+export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
+/** Retry a dead job; rejected when the job is not dead. Returns the state after it was accepted. */
+export const retryUpdate = defineUpdate<JobState, [RetryRequest]>('retry');
+/** Cancel a dead job; rejected when the job is not dead. */
+export const cancelUpdate = defineUpdate<JobState, [CancelRequest]>('cancel');
+/** Sent by the job's own activity when an attempt fails, so the history is live while it retries. */
+export const attemptFailedSignal = defineSignal<[{ record: AttemptRecord }]>('attemptFailed');
+
+/** Input of the activity that runs one attempt of a job. */
+export interface RunJobInput {
+  jobId: string;
+  type: string;
+  payload: unknown;
+  round: number;
+  retry: ResolvedRetryPolicy;
+  heartbeatMs: number;
+}
+
+/** What the activity returns when an attempt succeeds: the handler's result and the round's attempts. */
+export interface RunJobResult {
+  result: unknown;
+  details: AttemptDetails;
+}
+
+/** Details carried by a failed attempt (and by heartbeats): the round's attempts so far. */
+export interface AttemptDetails {
+  round: number;
+  attempts: AttemptRecord[];
+}

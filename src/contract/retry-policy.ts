@@ -1,0 +1,146 @@
+/**
+ * Retry options: the one shape every entry point takes (job types, submit, retry of a dead job,
+ * bulk retries, the `retry` signal), named as Temporal names them, and the resolved policy a job
+ * runs under. Resolution and checks live here because the job workflow applies them too.
+ */
+import { compileRetryPolicy, decompileRetryPolicy, type Duration } from '@temporalio/common';
+
+/** How each retry delay is randomised. */
+export interface JitterOptions {
+  /** Each delay moves at random by up to this fraction of itself, up or down (0 to 1). @defaultValue `0.2` */
+  ratio?: number;
+}
+
+/**
+ * Retry options of a job type, of one submit, or of the new round of a retried dead job. Unset
+ * fields keep the value they had (the type's, then the defaults). Durations are milliseconds or
+ * strings such as `500ms`, `30s`, `5m`, as Temporal's own options take them.
+ */
+export interface RetryOptions {
+  /** Delay before the first retry. @defaultValue `1s` */
+  initialInterval?: Duration;
+  /** Each delay is the previous one times this (at least 1). @defaultValue `2` */
+  backoffCoefficient?: number;
+  /** No delay is longer than this. @defaultValue `10m` */
+  maximumInterval?: Duration;
+  /** Attempts per round, the first included; a positive whole number. @defaultValue `10` */
+  maximumAttempts?: number;
+  /** Error types (an error's `name`, or a `PermanentError`'s `type`) that dead-letter at once. @defaultValue `[]` */
+  nonRetryableErrorTypes?: string[];
+  /** How delays are randomised; the server's own backoff has none. @defaultValue `{ ratio: 0.2 }` */
+  jitter?: JitterOptions;
+}
+
+/** A retry policy with every field resolved; durations in milliseconds. What a job runs under. */
+export interface ResolvedRetryPolicy {
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  maximumAttempts: number;
+  nonRetryableErrorTypes: string[];
+  jitter: Required<JitterOptions>;
+}
+
+/** Timeouts of one attempt, in milliseconds. */
+export interface AttemptTimeouts {
+  /** How long one attempt may run. */
+  startToCloseMs: number;
+  /** How long an attempt may go without a heartbeat before it counts as lost. */
+  heartbeatMs: number;
+}
+
+/** The policy of a job type that sets none. */
+export const defaultRetryPolicy: ResolvedRetryPolicy = {
+  initialIntervalMs: 1_000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 10 * 60_000,
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: [],
+  jitter: { ratio: 0.2 },
+};
+
+/** The fields {@link RetryOptions} knows, for messages about unknown ones. */
+export const retryOptionKeys: readonly (keyof RetryOptions)[] = [
+  'initialInterval',
+  'backoffCoefficient',
+  'maximumInterval',
+  'maximumAttempts',
+  'nonRetryableErrorTypes',
+  'jitter',
+];
+
+const jitterKeys: readonly (keyof JitterOptions)[] = ['ratio'];
+
+/** Temporal's own reading of a duration (what its retry policies accept), in milliseconds; NaN when it does not read. */
+export function durationToMs(value: Duration): number {
+  try {
+    return Number(decompileRetryPolicy(compileRetryPolicy({ initialInterval: value }))?.initialInterval ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The result of resolving options: the policy, or what is wrong with them. */
+export type RetryResolution = { policy: ResolvedRetryPolicy; problem?: undefined } | { policy?: undefined; problem: string };
+
+/** Keys of `value` that are not in `known`. */
+export function unknownKeys(value: object, known: readonly string[]): string[] {
+  return Object.keys(value).filter((key) => !known.includes(key));
+}
+
+function durationField(value: Duration | undefined, base: number, what: string): number | string {
+  if (value === undefined) return base;
+  const n = durationToMs(value);
+  if (!Number.isFinite(n) || n <= 0) return `${what} must be a positive duration (milliseconds, or like "200ms", "30s", "5m"), got ${JSON.stringify(value)}`;
+  return n;
+}
+
+/**
+ * Applies `options` over `base` and checks the result. Unknown fields are a problem, named with
+ * the fields there are (the library adds the nearest name).
+ */
+export function resolveRetryOptions(base: ResolvedRetryPolicy, options: RetryOptions = {}): RetryResolution {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return { problem: `retry options must be an object, got ${JSON.stringify(options)}` };
+  const unknown = unknownKeys(options, retryOptionKeys);
+  if (unknown.length > 0) return { problem: `unknown retry option ${unknown.map((k) => `"${k}"`).join(', ')}; known: ${retryOptionKeys.join(', ')}` };
+  if (options.jitter !== undefined) {
+    if (typeof options.jitter !== 'object' || options.jitter === null) return { problem: `jitter must be an object such as { ratio: 0.2 }, got ${JSON.stringify(options.jitter)}` };
+    const badJitter = unknownKeys(options.jitter, jitterKeys);
+    if (badJitter.length > 0) return { problem: `unknown jitter option ${badJitter.map((k) => `"${k}"`).join(', ')}; known: ${jitterKeys.join(', ')}` };
+  }
+  const initialIntervalMs = durationField(options.initialInterval, base.initialIntervalMs, 'initialInterval');
+  if (typeof initialIntervalMs === 'string') return { problem: initialIntervalMs };
+  const maximumIntervalMs = durationField(options.maximumInterval, base.maximumIntervalMs, 'maximumInterval');
+  if (typeof maximumIntervalMs === 'string') return { problem: maximumIntervalMs };
+  const policy: ResolvedRetryPolicy = {
+    initialIntervalMs,
+    backoffCoefficient: options.backoffCoefficient ?? base.backoffCoefficient,
+    maximumIntervalMs,
+    maximumAttempts: options.maximumAttempts ?? base.maximumAttempts,
+    nonRetryableErrorTypes: options.nonRetryableErrorTypes ?? base.nonRetryableErrorTypes,
+    jitter: { ratio: options.jitter?.ratio ?? base.jitter.ratio },
+  };
+  const problem = retryPolicyProblem(policy);
+  return problem ? { problem } : { policy };
+}
+
+/** Why a resolved policy is out of range, or undefined when it is fine. */
+export function retryPolicyProblem(policy: ResolvedRetryPolicy): string | undefined {
+  const { maximumAttempts, backoffCoefficient, jitter, initialIntervalMs, maximumIntervalMs } = policy;
+  if (!Number.isInteger(maximumAttempts) || maximumAttempts < 1) {
+    return `maximumAttempts must be a whole number of at least 1, got ${JSON.stringify(maximumAttempts)}`;
+  }
+  if (typeof backoffCoefficient !== 'number' || !(backoffCoefficient >= 1)) {
+    return `backoffCoefficient must be a number of at least 1, got ${JSON.stringify(backoffCoefficient)}`;
+  }
+  if (typeof jitter?.ratio !== 'number' || !(jitter.ratio >= 0 && jitter.ratio <= 1)) {
+    return `jitter.ratio must be a number from 0 to 1, got ${JSON.stringify(jitter?.ratio)}`;
+  }
+  if (!(initialIntervalMs > 0) || !(maximumIntervalMs >= initialIntervalMs)) {
+    return `maximumInterval (${maximumIntervalMs} ms) must be at least initialInterval (${initialIntervalMs} ms), both positive`;
+  }
+  if (!Array.isArray(policy.nonRetryableErrorTypes) || policy.nonRetryableErrorTypes.some((t) => typeof t !== 'string')) {
+    return 'nonRetryableErrorTypes must be a list of strings';
+  }
+  return undefined;
+}
