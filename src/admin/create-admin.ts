@@ -7,13 +7,17 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { readJob, type JobRecord } from '../client';
 import { JobStatus, cancelUpdate, deadLetterWorkflowId, defaultRetryPolicy, defaultTaskQueue, emptyDeadLetterStats, jobWorkflowId, retryUpdate, statsQuery, type DeadLetterStats } from '../contract';
 import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, WorkerUnavailableError } from '../errors';
-import { JobRegistry, resolveRetryPolicy, validatePayload } from '../jobs';
+import { JobRegistry, checkOptionKeys, resolveRetryPolicy, validatePayload } from '../jobs';
 import { bulkOperationHandle, maxJobsPerPart, startBulkOperation } from './bulk-operation';
 import type { AdminOptions, BulkOptions, BulkSelection, DeadJobFilter, DeadJobSummary, DeadLetterAdmin, JobOperationResult, RetryRequestOptions } from './types';
 import { listDeadJobs } from './visibility';
 
 /** A policy any valid change can apply to, to check bulk changes before the jobs' own policies are known. */
 const anyPolicy = { ...defaultRetryPolicy, initialIntervalMs: 1, maximumIntervalMs: Number.MAX_SAFE_INTEGER };
+
+const filterKeys: readonly (keyof DeadJobFilter)[] = ['type', 'errorType', 'group', 'since', 'until'];
+const bulkOptionKeys: readonly (keyof BulkOptions)[] = ['dryRun', 'rate', 'retryPolicy', 'reason', 'jobsPerPart'];
+const retryRequestKeys: readonly (keyof RetryRequestOptions)[] = ['payload', 'retryPolicy', 'reason'];
 
 /** Creates the dead-letter admin API over a Temporal client. */
 export function createAdmin(options: AdminOptions): DeadLetterAdmin {
@@ -57,6 +61,8 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
   }
 
   async function bulk(kind: 'retry' | 'cancel', filter: DeadJobFilter, opts: BulkOptions): Promise<BulkSelection> {
+    checkOptionKeys(filter, filterKeys, 'filter');
+    checkOptionKeys(opts, kind === 'retry' ? bulkOptionKeys : bulkOptionKeys.filter((k) => k !== 'retryPolicy'), `${kind}All`);
     const rate = opts.rate ?? 10;
     if (!(typeof rate === 'number' && rate > 0 && rate <= 1_000)) throw new InvalidOptionsError(`rate must be a number of jobs per second, more than 0 and at most 1000, got ${rate}`);
     // Each job checks the changes against its own policy when it applies them; here, only what is wrong whatever the policy.
@@ -90,18 +96,24 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
   }
 
   return {
-    list: (filter = {}, { limit = 50, pageToken } = {}) => listDeadJobs(client, taskQueue, filter, limit, pageToken),
+    list: (filter = {}, options = {}) => {
+      checkOptionKeys(filter, filterKeys, 'filter');
+      checkOptionKeys(options, ['limit', 'pageToken'], 'list');
+      return listDeadJobs(client, taskQueue, filter, options.limit ?? 50, options.pageToken);
+    },
     all,
     get: (jobId) => readJob(client, jobId),
-    retry: (jobIds, request = {}) =>
-      Promise.all(
+    retry: (jobIds, request = {}) => {
+      checkOptionKeys(request, retryRequestKeys, 'retry');
+      return Promise.all(
         jobIds.map((jobId) =>
           one(jobId, async () => {
             await checkRetryInput(jobId, request);
             return client.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(retryUpdate, { args: [request] });
           }),
         ),
-      ),
+      );
+    },
     cancel: (jobIds, request = {}) =>
       Promise.all(
         jobIds.map((jobId) =>

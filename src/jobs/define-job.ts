@@ -19,7 +19,9 @@ import { InvalidOptionsError, PayloadValidationError, UnknownJobTypeError } from
 
 /** What a handler gets beside its payload. */
 export interface JobContext {
+  /** The job's id. */
   jobId: string;
+  /** The job's type. */
   type: string;
   /** Attempt number within the current round, from 1. */
   attempt: number;
@@ -56,6 +58,7 @@ export interface JobTypeOptions<S extends StandardSchemaV1 = StandardSchemaV1, R
    * @defaultValue `1d`
    */
   expiryWarning?: Duration;
+  /** Runs one attempt: return the result, throw to fail it (a `PermanentError` dead-letters at once). */
   handler(payload: StandardSchemaV1.InferOutput<S>, ctx: JobContext): Promise<R>;
 }
 
@@ -155,7 +158,7 @@ export function defineJob<S extends StandardSchemaV1 = StandardSchemaV1, R = unk
   return Object.defineProperty(definition, definitionBrand, { value: true, enumerable: false });
 }
 
-/** The job types a client or worker knows, by name. */
+/** The job types a client or worker knows, by name. Throws `InvalidOptionsError` when a type is defined twice. */
 export class JobRegistry {
   private readonly byType = new Map<string, JobDefinition>();
 
@@ -173,10 +176,12 @@ export class JobRegistry {
     return def;
   }
 
+  /** True when `type` is registered. */
   has(type: string): boolean {
     return this.byType.has(type);
   }
 
+  /** The registered type names, sorted. */
   types(): string[] {
     return [...this.byType.keys()].sort();
   }
