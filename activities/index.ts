@@ -2,7 +2,7 @@
  * Every activity rebound's workers run, made from their dependencies.
  */
 import { createDeadLetterActivities, type DeadLetterDeps } from './dead-letter';
-import { createRunJob, type RunJobDeps } from './run-job';
+import { createRunJob, createValidatePayload, type RunJobDeps } from './run-job';
 
 export type ActivityDeps = RunJobDeps & DeadLetterDeps;
 
@@ -10,6 +10,7 @@ export type ActivityDeps = RunJobDeps & DeadLetterDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     runJob: createRunJob(deps),
+    validateJobPayload: createValidatePayload(deps),
     ...createDeadLetterActivities(deps),
   };
 }

@@ -2,77 +2,94 @@
  * The activity that runs one attempt of a job: validate, dispatch to the handler, heartbeat,
  * and turn a failure into an `ApplicationFailure` the server's retry policy understands, with
  * a jittered `nextRetryDelay` and the round's attempt history in its details.
+ *
+ * The activity counts the job's attempts itself (the server's policy has no maximum): an attempt
+ * cut short by its worker's graceful shutdown is `Interrupted` and does not use up one of the
+ * job's attempts; one whose worker died or that timed out is `Lost` and does.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
-import { failureFingerprint, retryDelayMs, trimStack, validatePayload, type JobContext, type JobRegistry } from '../src/jobs';
-import { PayloadValidationError, PermanentError } from '../src/errors';
 import {
   attemptFailedSignal,
+  keepEnds,
+  limits,
+  trimText,
   type AttemptDetails,
   type AttemptRecord,
+  type PayloadCheck,
   type RunJobInput,
   type RunJobResult,
 } from '../src/contract';
+import { PayloadValidationError } from '../src/errors';
+import { failureFingerprint, retryDelayMs, validatePayload, type JobContext, type JobRegistry } from '../src/jobs';
+import { describeError, jsonSizeProblem, withoutJobId } from './describe';
 
 export interface RunJobDeps {
   registry: JobRegistry;
   logger: Logger;
 }
 
-/** Attempts of this round carried over from earlier attempts' heartbeats; unfinished ones were lost. */
-function carriedAttempts(input: RunJobInput, attempt: number, heartbeatDetails: unknown): AttemptRecord[] {
-  const carried = heartbeatDetails as AttemptDetails | undefined;
-  const known = carried?.round === input.round && Array.isArray(carried.attempts) ? carried.attempts : [];
-  const records: AttemptRecord[] = [];
-  for (let n = 1; n < attempt; n++) {
-    const record = known.find((r) => r.attempt === n);
-    if (record?.endedAt) {
-      records.push(record);
-    } else {
-      records.push({
-        round: input.round,
-        attempt: n,
-        startedAt: record?.startedAt,
-        outcome: 'Lost',
-        errorType: 'AttemptLost',
-        message: `attempt ${n} ended without a result: its worker stopped or it timed out`,
-      });
-    }
-  }
-  return records;
-}
-
-function describeError(err: unknown, nonRetryableTypes: string[]): { type: string; message: string; stack?: string; fullStack?: string; nonRetryable: boolean } {
-  const e = err instanceof Error ? err : new Error(String(err));
-  const permanent = e instanceof PermanentError;
-  const type = permanent ? e.type : e.name || 'Error';
-  // An unknown type stays retryable: another worker of the fleet (or the next deploy) may know it.
-  const nonRetryable = permanent || e instanceof PayloadValidationError || nonRetryableTypes.includes(type);
-  return { type, message: e.message, stack: trimStack(e.stack), fullStack: e.stack, nonRetryable };
-}
-
 /**
- * The message with the job's own id taken out: it says nothing about the failure, and failures
- * alike should share a group whatever their ids look like. (Numbers are normalised anyway.)
+ * The round's attempts before this server attempt, from the last heartbeat, and how many of them
+ * count. The last one, if it never finished, was lost (its worker died, or it timed out); so was
+ * every server attempt after it that left no trace. Lost attempts count; interrupted ones do not.
  */
-function withoutJobId(message: string, jobId: string): string {
-  if (/^\d+$/.test(jobId)) return message;
-  const escaped = jobId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return message.replace(new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`, 'g'), '<job>');
+function earlierAttempts(input: RunJobInput, serverAttempt: number, heartbeatDetails: unknown): { records: AttemptRecord[]; counted: number; dropped: number } {
+  const carried = heartbeatDetails as AttemptDetails | undefined;
+  const sameRound = carried?.round === input.round && Array.isArray(carried.attempts);
+  const records: AttemptRecord[] = sameRound ? carried.attempts.map((r) => ({ ...r })) : [];
+  let counted = sameRound ? (carried.counted ?? records.filter((r) => r.outcome !== 'Interrupted').length) : 0;
+  const lost = (r: AttemptRecord) =>
+    Object.assign(r, { outcome: 'Lost', errorType: 'AttemptLost', message: 'attempt ended without a result: its worker stopped or it timed out' });
+  const last = records[records.length - 1];
+  if (last && !last.endedAt) {
+    lost(last);
+    counted++;
+  }
+  const seen = last ? (last.serverAttempt ?? last.attempt) : 0;
+  for (let n = seen + 1; n < serverAttempt; n++) {
+    counted++;
+    records.push(lost({ round: input.round, attempt: counted, ...(n !== counted ? { serverAttempt: n } : {}), outcome: 'Lost' }));
+  }
+  return { records, counted, dropped: sameRound ? (carried.dropped ?? 0) : 0 };
 }
 
 /** Makes the `runJob` activity. */
 export function createRunJob({ registry, logger }: RunJobDeps) {
   return async function runJob(input: RunJobInput): Promise<RunJobResult> {
     const ctx = Context.current();
-    const { attempt } = ctx.info;
-    const attempts = carriedAttempts(input, attempt, ctx.info.heartbeatDetails);
-    const record: AttemptRecord = { round: input.round, attempt, startedAt: new Date().toISOString(), outcome: 'Failed' };
+    const serverAttempt = ctx.info.attempt;
+    const earlier = earlierAttempts(input, serverAttempt, ctx.info.heartbeatDetails);
+    const attempts = earlier.records;
+    let counted = earlier.counted;
+    const attempt = counted + 1;
+    const record: AttemptRecord = {
+      round: input.round,
+      attempt,
+      ...(serverAttempt !== attempt ? { serverAttempt } : {}),
+      startedAt: new Date().toISOString(),
+      outcome: 'Failed',
+    };
     attempts.push(record);
-    const details = (): AttemptDetails => ({ round: input.round, attempts });
+    const details = (): AttemptDetails => {
+      const { kept, dropped } = keepEnds(attempts, limits.attemptDetails, limits.attemptDetailsFirst);
+      return { round: input.round, attempts: kept, dropped: earlier.dropped + dropped, counted };
+    };
     const log = logger.child({ jobId: input.jobId, type: input.type, attempt, round: input.round });
+
+    if (attempt > input.retry.maximumAttempts) {
+      // The last attempt was lost (its worker died, or it timed out): nothing is left to run.
+      attempts.pop();
+      const last = attempts.filter((r) => r.outcome !== 'Interrupted').pop();
+      log.warn('no attempts left after a lost attempt');
+      throw ApplicationFailure.create({
+        type: last?.errorType ?? 'AttemptLost',
+        message: last?.message ?? 'the last attempt ended without a result',
+        nonRetryable: true,
+        details: [details()],
+      });
+    }
 
     let progress: unknown;
     const beat = () => ctx.heartbeat({ ...details(), progress });
@@ -89,7 +106,9 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
         attempt,
         round: input.round,
         heartbeat: (d?: unknown) => {
-          progress = d;
+          const problem = jsonSizeProblem(d, limits.heartbeatBytes);
+          if (problem) log.warn({ problem }, 'heartbeat details dropped');
+          progress = problem ? { reboundOmitted: problem } : d;
           beat();
         },
         signal: ctx.cancellationSignal,
@@ -99,44 +118,76 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
       const result = await def.handler(payload, jobContext);
       record.endedAt = new Date().toISOString();
       record.outcome = 'Succeeded';
-      log.info('attempt succeeded');
-      return { result, details: details() };
+      counted++;
+      // A result the server would refuse must not fail the attempt: the handler's work is done.
+      const problem = jsonSizeProblem(result, limits.resultBytes);
+      if (problem) log.warn({ problem }, 'attempt succeeded; its result is not kept');
+      else log.info('attempt succeeded');
+      return { result: problem ? { reboundOmitted: problem } : result, details: details() };
     } catch (err) {
       record.endedAt = new Date().toISOString();
       if (ctx.cancellationSignal.aborted && (err instanceof CancelledFailure || ctx.cancellationSignal.reason === err)) {
+        if (ctx.cancellationDetails?.workerShutdown) {
+          // The worker is shutting down: another one runs this attempt again, under the same number.
+          record.outcome = 'Interrupted';
+          record.errorType = 'WorkerShutdown';
+          record.message = 'attempt interrupted: its worker shut down';
+          log.warn('attempt interrupted by the worker shutting down; it will run again');
+          beat();
+          throw ApplicationFailure.create({ type: 'WorkerShutdown', message: record.message, nextRetryDelay: 100, details: [details()] });
+        }
         record.outcome = 'Lost';
         record.errorType = 'Cancelled';
         record.message = 'attempt cancelled';
         log.info('attempt cancelled');
         throw err;
       }
+      counted++;
       const e = describeError(err, input.retry.nonRetryableErrorTypes);
       const last = e.nonRetryable || attempt >= input.retry.maximumAttempts;
       Object.assign(record, {
         errorType: e.type,
-        message: e.message,
+        message: trimText(e.message, limits.messageChars),
         stack: e.stack,
         nonRetryable: e.nonRetryable || undefined,
-        // The whole stack: a long message must not push the handler's frame out of the trimmed one.
+        // The whole message and stack: a long message must not push the handler's frame out of the trimmed one.
         fingerprint: failureFingerprint(e.type, withoutJobId(e.message, input.jobId), e.fullStack),
         nextDelayMs: last ? undefined : retryDelayMs(input.retry, attempt),
       });
-      log.warn({ errorType: e.type, err: e.message, nextDelayMs: record.nextDelayMs }, last ? 'attempt failed, no attempts left' : 'attempt failed, will retry');
+      log.warn({ errorType: e.type, err: record.message, nextDelayMs: record.nextDelayMs }, last ? 'attempt failed, no attempts left' : 'attempt failed, will retry');
       beat();
       // Make the failure visible in the job's state query at once; the failure details carry it too.
       await ctx.client.workflow
         .getHandle(ctx.info.workflowExecution?.workflowId ?? '')
         .signal(attemptFailedSignal, { record })
         .catch((signalErr: unknown) => log.debug({ err: signalErr }, 'could not report the failed attempt early'));
-      throw ApplicationFailure.create({
+      const failure = ApplicationFailure.create({
         type: e.type,
-        message: e.message,
-        nonRetryable: e.nonRetryable,
+        message: record.message,
+        nonRetryable: last,
         nextRetryDelay: record.nextDelayMs,
         details: [details()],
       });
+      // What the server records (and the Web UI shows) is the handler's own stack.
+      failure.stack = e.fullStack ? trimText(e.fullStack, limits.failureStackChars) : failure.stack;
+      throw failure;
     } finally {
       clearInterval(timer);
+    }
+  };
+}
+
+/** Makes the `validatePayload` activity: a retry's corrected payload, checked against its type's schema on a worker. */
+export function createValidatePayload({ registry }: Pick<RunJobDeps, 'registry'>) {
+  return async function validateJobPayload({ type, payload }: { type: string; payload: unknown }): Promise<PayloadCheck> {
+    if (!registry.has(type)) return { ok: false, problem: `no worker of this task queue knows the job type "${type}"` };
+    try {
+      await validatePayload(registry.get(type), payload);
+      const tooLarge = jsonSizeProblem(payload, limits.payloadBytes);
+      return tooLarge ? { ok: false, problem: `payload ${tooLarge}` } : { ok: true };
+    } catch (err) {
+      if (err instanceof PayloadValidationError) return { ok: false, problem: err.message };
+      throw err;
     }
   };
 }

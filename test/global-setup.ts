@@ -23,6 +23,7 @@ export async function setup(project: TestProject): Promise<void> {
       'system.forceSearchAttributesCacheRefreshOnRead': true,
       // Low, so that the dead-letter queue and bulk operations continue as new during the tests.
       'limit.historyCount.suggestContinueAsNew': 60,
+      'history.timerProcessorMaxTimeShift': '10ms',
     },
   });
   project.provide('temporalAddress', server.address);

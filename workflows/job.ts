@@ -7,7 +7,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  TimeoutFailure,
   condition,
   continueAsNew,
   isCancellation,
@@ -21,10 +20,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { attemptsOf, initialState, mergeAttempts, note, outcome } from './job-state';
 import {
   JobStatus,
   attemptFailedSignal,
-  attemptHistoryLimit,
+  keepEnds,
+  limits,
   cancelSignal,
   cancelUpdate,
   resolveRetryOptions,
@@ -32,16 +33,29 @@ import {
   retryUpdate,
   searchAttributes as sa,
   stateQuery,
-  type AttemptDetails,
-  type AttemptRecord,
   type CancelRequest,
   type JobEvent,
   type JobInput,
   type JobOutcome,
   type JobState,
+  type PayloadCheck,
   type RetryRequest,
   type TimelineEvent,
 } from '../src/contract';
+
+// A worker checks a retry's corrected payload against the type's schema; a few tries, then the retry is refused.
+const { validateJobPayload } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', maximumInterval: '5s', maximumAttempts: 5 },
+  summary: 'check the corrected payload',
+});
+
+/** Search attribute updates that take a job's last error off it. */
+const clearedError = [
+  { key: sa.jobErrorType, value: null },
+  { key: sa.jobFailureGroup, value: null },
+  { key: sa.deadLetteredAt, value: null },
+];
 
 const { reportJobEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -94,73 +108,8 @@ async function park(state: JobState, input: JobInput, woken: () => boolean, repo
   return condition(woken, Math.max(1, expiresAt - Date.now()));
 }
 
-type Pending = { kind: 'retry'; request: RetryRequest } | { kind: 'cancel'; request: CancelRequest };
-
-function initialState(input: JobInput): JobState {
-  return {
-    jobId: input.jobId,
-    type: input.type,
-    status: JobStatus.Running,
-    payload: input.payload,
-    retry: input.retry,
-    round: 1,
-    attempts: 0,
-    totalAttempts: 0,
-    attemptHistory: [],
-    attemptsDropped: 0,
-    timeline: [{ at: workflowInfo().startTime.toISOString(), event: 'Submitted' }],
-  };
-}
-
-/** Adds attempt records, keeping one per (round, attempt): a real outcome wins over a guessed `Lost`. */
-function mergeAttempts(state: JobState, records: AttemptRecord[]): void {
-  for (const record of records) {
-    if (!record || record.round !== state.round || record.outcome === undefined) continue;
-    const i = state.attemptHistory.findIndex((r) => r.round === record.round && r.attempt === record.attempt);
-    if (i === -1) {
-      state.attemptHistory.push(record);
-      state.totalAttempts++;
-    } else if (state.attemptHistory[i].outcome === 'Lost' && record.outcome !== 'Lost') {
-      state.attemptHistory[i] = record;
-    }
-    state.attempts = Math.max(state.attempts, record.attempt);
-  }
-  state.attemptHistory.sort((a, b) => a.round - b.round || a.attempt - b.attempt);
-  const extra = state.attemptHistory.length - attemptHistoryLimit;
-  if (extra > 0) {
-    state.attemptHistory.splice(0, extra);
-    state.attemptsDropped += extra;
-  }
-}
-
-function note(state: JobState, event: TimelineEvent['event'], detail?: string): void {
-  state.timeline.push({ at: new Date().toISOString(), event, ...(detail ? { detail } : {}) });
-}
-
-/** The attempts an activity failure carries: in an application failure's details, or a timeout's last heartbeat. */
-function attemptsOf(err: ActivityFailure): AttemptRecord[] {
-  const cause = err.cause;
-  if (cause instanceof ApplicationFailure) {
-    return (cause.details?.[0] as AttemptDetails | undefined)?.attempts ?? [];
-  }
-  if (cause instanceof TimeoutFailure) {
-    const records = [...((cause.lastHeartbeatDetails as AttemptDetails | undefined)?.attempts ?? [])];
-    const last = records[records.length - 1];
-    if (last && !last.endedAt) {
-      const kind = { START_TO_CLOSE: 'StartToClose', HEARTBEAT: 'Heartbeat', SCHEDULE_TO_START: 'ScheduleToStart', SCHEDULE_TO_CLOSE: 'ScheduleToClose' }[
-        String(cause.timeoutType)
-      ];
-      records[records.length - 1] = { ...last, endedAt: new Date().toISOString(), outcome: 'Lost', errorType: `${kind ?? ''}Timeout`, message: cause.message };
-    }
-    return records;
-  }
-  return [];
-}
-
-function outcome(state: JobState): JobOutcome {
-  const { jobId, status, attempts, result, errorType, message } = state;
-  return { jobId, status, attempts, result, errorType, message };
-}
+/** A retry or cancel accepted and not applied yet; `refused` says why a retry was not applied after all. */
+type Pending = ({ kind: 'retry'; request: RetryRequest } | { kind: 'cancel'; request: CancelRequest }) & { refused?: string };
 
 /** One job's whole life. */
 export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
@@ -192,7 +141,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
   };
   const onUpdate = async (next: Pending): Promise<JobState> => {
     pending = next;
-    await condition(() => pending === undefined);
+    await condition(() => pending !== next);
+    if (next.refused) throw ApplicationFailure.create({ message: next.refused, type: 'PayloadValidationError', nonRetryable: true });
     return state;
   };
   const validate = (next: Pending): void => {
@@ -208,7 +158,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
     for (;;) {
       if (state.status === JobStatus.Running) {
         if (await runRound(state, input)) {
-          upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Succeeded }, { key: sa.jobAttempts, value: state.totalAttempts }]);
+          upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Succeeded }, { key: sa.jobAttempts, value: state.totalAttempts }, ...clearedError]);
           if (state.round > 1) reports.send(state, 'succeededAfterRetry');
           await reports.settled();
           return outcome(state);
@@ -221,6 +171,19 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
         return outcome(state);
       }
       const next = pending!;
+      if (next.kind === 'retry' && next.request.payload !== undefined) {
+        // Workflows cannot hold the job types' schemas: a worker checks the corrected payload.
+        const check = await validateJobPayload({ type: state.type, payload: next.request.payload }).catch(
+          (err: unknown): PayloadCheck => ({ ok: false, problem: `the payload could not be checked: ${(err as Error).message}` }),
+        );
+        if (!check.ok) {
+          next.refused = `retry refused: ${check.problem}`;
+          note(state, 'RetryRefused', check.problem);
+          log.warn('retry refused: the corrected payload is not valid', { jobId: state.jobId, type: state.type, problem: check.problem });
+          pending = undefined;
+          continue;
+        }
+      }
       state.reason = next.request.reason;
       if (next.kind === 'cancel') {
         await finish(state, JobStatus.Cancelled, 'Cancelled', next.request.reason, reports);
@@ -232,6 +195,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
       startRound(state, next.request, reports);
       pending = undefined;
       if (workflowInfo().continueAsNewSuggested) {
+        // Every report sent and every handler done, or the new run would lose them.
+        await reports.settled();
         await condition(allHandlersFinished);
         await continueAsNew<typeof jobWorkflow>({ ...input, carried: state });
       }
@@ -254,11 +219,12 @@ async function runRound(state: JobState, { timeouts }: JobInput): Promise<boolea
   const { runJob } = proxyActivities<Activities>({
     startToCloseTimeout: timeouts.startToCloseMs,
     heartbeatTimeout: timeouts.heartbeatMs,
+    // No maximum here: the activity counts the job's attempts itself, so that an attempt cut
+    // short by a worker's shutdown does not use one up.
     retry: {
       initialInterval: retry.initialIntervalMs,
       backoffCoefficient: retry.backoffCoefficient,
       maximumInterval: retry.maximumIntervalMs,
-      maximumAttempts: retry.maximumAttempts,
       nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
     },
     summary: `${state.type} round ${state.round}`,
@@ -326,7 +292,12 @@ async function deadLetter(state: JobState, { retentionMs }: JobInput, reports: R
 
 function startRound(state: JobState, request: RetryRequest, reports: Reports): void {
   reports.send(state, 'retried');
-  if (request.payload !== undefined) state.payload = request.payload;
+  state.attemptsBeforeRound = (state.attemptsBeforeRound ?? 0) + state.attempts;
+  if (request.payload !== undefined) {
+    state.payload = request.payload;
+    const payloads = [...(state.payloads ?? []), { round: state.round + 1, payload: request.payload }];
+    state.payloads = keepEnds(payloads, limits.roundPayloads, 1).kept;
+  }
   // Checked when the request was accepted.
   if (request.retryPolicy) state.retry = resolveRetryOptions(state.retry, request.retryPolicy).policy ?? state.retry;
   state.round++;
@@ -344,7 +315,8 @@ async function finish(state: JobState, status: JobStatus, event: TimelineEvent['
   if (state.status === JobStatus.DeadLettered) reports?.send(state, status === JobStatus.Expired ? 'expired' : 'cancelled');
   state.status = status;
   note(state, event, detail);
-  upsertSearchAttributes([{ key: sa.jobStatus, value: status }]);
+  // A cancelled job no longer matches queries for the error it died of; an expired one does.
+  upsertSearchAttributes([{ key: sa.jobStatus, value: status }, ...(status === JobStatus.Cancelled ? clearedError : [])]);
   setCurrentDetails(`**${status}**${detail ? `: ${detail}` : ''}`);
   log.info(`job ${status.toLowerCase()}`, { jobId: state.jobId, type: state.type, attempt: state.attempts, round: state.round });
 }

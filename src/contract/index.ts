@@ -5,6 +5,7 @@
  * Bundled into workflow code: files here import nothing but `@temporalio/*` and each other.
  */
 export * from './ids';
+export * from './limits';
 export * from './retry-policy';
 export * from './job';
 export * from './dead-letter';

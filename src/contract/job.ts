@@ -3,6 +3,7 @@
  * that runs one attempt.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { limits } from './limits';
 import type { AttemptTimeouts, ResolvedRetryPolicy, RetryOptions } from './retry-policy';
 
 /** Where a job is in its life. */
@@ -22,13 +23,21 @@ export const finalStatuses: readonly JobStatus[] = [JobStatus.Succeeded, JobStat
 export interface AttemptRecord {
   /** 1 for the first run of the job, one more after each retry of a dead job. */
   round: number;
-  /** Attempt number within the round, from 1. */
+  /**
+   * Attempt number within the round, from 1. An attempt interrupted by a worker's shutdown is not
+   * counted: the next one has the same number.
+   */
   attempt: number;
+  /** The server's attempt number of the activity, when it differs from `attempt` (after interruptions). */
+  serverAttempt?: number;
   /** Absent for an attempt that left no trace (its worker died before it could report). */
   startedAt?: string;
   endedAt?: string;
-  /** `Succeeded`, `Failed`, or `Lost` (the worker died or the attempt timed out). */
-  outcome: 'Succeeded' | 'Failed' | 'Lost';
+  /**
+   * `Succeeded`, `Failed`, `Lost` (the worker died or the attempt timed out: it counts), or
+   * `Interrupted` (its worker shut down gracefully before it finished: it does not count).
+   */
+  outcome: 'Succeeded' | 'Failed' | 'Lost' | 'Interrupted';
   errorType?: string;
   message?: string;
   /** The top of the stack, trimmed. */
@@ -43,7 +52,7 @@ export interface AttemptRecord {
 /** One line of a job's timeline. */
 export interface TimelineEvent {
   at: string;
-  event: 'Submitted' | 'Started' | 'DeadLettered' | 'Retried' | 'Succeeded' | 'Cancelled' | 'Expired';
+  event: 'Submitted' | 'Started' | 'DeadLettered' | 'Retried' | 'RetryRefused' | 'Succeeded' | 'Cancelled' | 'Expired';
   detail?: string;
 }
 
@@ -74,11 +83,18 @@ export interface JobState {
   attempts: number;
   /** Attempts made over all rounds. */
   totalAttempts: number;
-  /** The most recent attempts, oldest first (at most {@link attemptHistoryLimit}). */
+  /** Attempts of the rounds before this one. @defaultValue 0 */
+  attemptsBeforeRound?: number;
+  /** Attempts, oldest first: the first ones and the most recent (at most {@link attemptHistoryLimit}). */
   attemptHistory: AttemptRecord[];
-  /** Attempts dropped from the front of the history to keep it bounded. */
+  /** Attempts dropped from the middle of the history to keep it bounded. */
   attemptsDropped: number;
+  /** What happened, oldest first: the first events and the most recent. */
   timeline: TimelineEvent[];
+  /** Events dropped from the middle of the timeline. */
+  timelineDropped?: number;
+  /** The payload of each round that changed it, oldest first: the first and the latest (see `limits.roundPayloads`). */
+  payloads?: RoundPayload[];
   result?: unknown;
   errorType?: string;
   message?: string;
@@ -93,7 +109,13 @@ export interface JobState {
 }
 
 /** How many attempts a job keeps in its history. */
-export const attemptHistoryLimit = 100;
+export const attemptHistoryLimit = limits.attemptHistory;
+
+/** The payload a job ran with from a round on. */
+export interface RoundPayload {
+  round: number;
+  payload: unknown;
+}
 
 /** Input of the `retry` signal and update. */
 export interface RetryRequest {
@@ -152,8 +174,19 @@ export interface RunJobResult {
   details: AttemptDetails;
 }
 
-/** Details carried by a failed attempt (and by heartbeats): the round's attempts so far. */
+/** Details carried by a failed attempt (and by heartbeats): the round's attempts so far (the first and the latest). */
 export interface AttemptDetails {
   round: number;
   attempts: AttemptRecord[];
+  /** Attempts of the round dropped from the middle of `attempts`. */
+  dropped?: number;
+  /** Attempts of the round that counted (not interrupted), all of them. */
+  counted?: number;
+}
+
+/** What `validatePayload` (the activity) says of a retry's corrected payload. */
+export interface PayloadCheck {
+  ok: boolean;
+  /** Why it was refused: the schema's message. */
+  problem?: string;
 }

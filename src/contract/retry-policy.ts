@@ -4,6 +4,7 @@
  * runs under. Resolution and checks live here because the job workflow applies them too.
  */
 import { compileRetryPolicy, decompileRetryPolicy, type Duration } from '@temporalio/common';
+import { maxCount, maxDurationMs } from './limits';
 
 /** How each retry delay is randomised. */
 export interface JitterOptions {
@@ -88,11 +89,16 @@ export function unknownKeys(value: object, known: readonly string[]): string[] {
   return Object.keys(value).filter((key) => !known.includes(key));
 }
 
+/** Why `ms` (read from `value`) is no duration an option may have, or undefined when it is one. */
+export function durationProblem(ms: number, value: unknown, what: string): string | undefined {
+  if (Number.isFinite(ms) && ms > 0 && ms <= maxDurationMs) return undefined;
+  return `${what} must be a duration from 1 ms to 100 years (milliseconds, or like "200ms", "30s", "5m"), got ${JSON.stringify(value) ?? String(value)}`;
+}
+
 function durationField(value: Duration | undefined, base: number, what: string): number | string {
   if (value === undefined) return base;
   const n = durationToMs(value);
-  if (!Number.isFinite(n) || n <= 0) return `${what} must be a positive duration (milliseconds, or like "200ms", "30s", "5m"), got ${JSON.stringify(value)}`;
-  return n;
+  return durationProblem(n, value, what) ?? n;
 }
 
 /**
@@ -127,20 +133,25 @@ export function resolveRetryOptions(base: ResolvedRetryPolicy, options: RetryOpt
 /** Why a resolved policy is out of range, or undefined when it is fine. */
 export function retryPolicyProblem(policy: ResolvedRetryPolicy): string | undefined {
   const { maximumAttempts, backoffCoefficient, jitter, initialIntervalMs, maximumIntervalMs } = policy;
-  if (!Number.isInteger(maximumAttempts) || maximumAttempts < 1) {
-    return `maximumAttempts must be a whole number of at least 1, got ${JSON.stringify(maximumAttempts)}`;
+  const shown = (v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
+  if (!Number.isInteger(maximumAttempts) || maximumAttempts < 1 || maximumAttempts > maxCount) {
+    return `maximumAttempts must be a whole number from 1 to ${maxCount}, got ${shown(maximumAttempts)}`;
   }
-  if (typeof backoffCoefficient !== 'number' || !(backoffCoefficient >= 1)) {
-    return `backoffCoefficient must be a number of at least 1, got ${JSON.stringify(backoffCoefficient)}`;
+  if (typeof backoffCoefficient !== 'number' || !(backoffCoefficient >= 1 && backoffCoefficient <= 1_000)) {
+    return `backoffCoefficient must be a number from 1 to 1000, got ${shown(backoffCoefficient)}`;
   }
   if (typeof jitter?.ratio !== 'number' || !(jitter.ratio >= 0 && jitter.ratio <= 1)) {
-    return `jitter.ratio must be a number from 0 to 1, got ${JSON.stringify(jitter?.ratio)}`;
+    return `jitter.ratio must be a number from 0 to 1, got ${shown(jitter?.ratio)}`;
+  }
+  for (const [what, ms] of [['initialInterval', initialIntervalMs], ['maximumInterval', maximumIntervalMs]] as const) {
+    const problem = durationProblem(ms, ms, what);
+    if (problem) return problem;
   }
   if (!(initialIntervalMs > 0) || !(maximumIntervalMs >= initialIntervalMs)) {
     return `maximumInterval (${maximumIntervalMs} ms) must be at least initialInterval (${initialIntervalMs} ms), both positive`;
   }
-  if (!Array.isArray(policy.nonRetryableErrorTypes) || policy.nonRetryableErrorTypes.some((t) => typeof t !== 'string')) {
-    return 'nonRetryableErrorTypes must be a list of strings';
+  if (!Array.isArray(policy.nonRetryableErrorTypes) || policy.nonRetryableErrorTypes.length > 100 || policy.nonRetryableErrorTypes.some((t) => typeof t !== 'string')) {
+    return 'nonRetryableErrorTypes must be a list of at most 100 strings';
   }
   return undefined;
 }

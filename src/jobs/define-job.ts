@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { closest } from 'fastest-levenshtein';
 import {
   defaultRetryPolicy,
+  durationProblem,
   durationToMs,
   resolveRetryOptions,
   retryOptionKeys,
@@ -88,9 +89,8 @@ const defaultExpiryWarningMs = 24 * 3_600_000;
 /** Turns a duration into milliseconds; throws {@link InvalidOptionsError} naming `what` when it is not a positive duration. */
 export function toMs(value: Duration, what: string): number {
   const n = durationToMs(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new InvalidOptionsError(`${what} must be a positive duration (milliseconds, or like "200ms", "30s", "5m"), got ${JSON.stringify(value)}`);
-  }
+  const problem = durationProblem(n, value, what);
+  if (problem) throw new InvalidOptionsError(problem);
   return n;
 }
 

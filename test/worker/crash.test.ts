@@ -94,7 +94,8 @@ describe('a worker that dies mid-attempt', () => {
     expect(record.totalAttempts).toBe(1);
     expect(record.attemptHistory.map((a) => [a.round, a.attempt, a.outcome])).toEqual([[1, 1, 'Lost']]);
     expect(record.attemptHistory[0].startedAt).toBeTruthy();
-    expect(record.errorType).toBe('HeartbeatTimeout');
+    // The attempt after the lost one finds no attempts left and says what became of the last.
+    expect(record.errorType).toBe('AttemptLost');
     expect(record.timeline.at(-1)?.event).toBe('DeadLettered');
   });
 });

@@ -133,14 +133,39 @@ describe.concurrent('retrying a dead job', () => {
     expectDeadAgainInRoundTwo(await roundTwoSettled(handle));
   });
 
-  it('dead-letters again at once when retried with a payload the schema refuses', async () => {
+  it('refuses a retry signal whose payload the schema refuses: the job stays dead with its payload, and says why', async () => {
     const handle = await deadJob();
     await signalJob(handle.jobId, 'retry', { payload: { fixed: 'yes' } });
+    const record = await eventually(async () => {
+      const r = await handle.status();
+      return r.timeline.some((e) => e.event === 'RetryRefused') ? r : undefined;
+    }, 'the retry to be refused');
+    expect(record).toMatchObject({ status: JobStatus.DeadLettered, round: 1, payload: {}, payloads: [{ round: 1, payload: {} }] });
+    expect(record.timeline.at(-1)?.detail).toMatch(/fixed: .*expected boolean/i);
+    // Still dead and retryable: a valid payload is taken.
+    await signalJob(handle.jobId, 'retry', { payload: { fixed: true } });
+    const after = await roundTwoSettled(handle);
+    expect(after).toMatchObject({ status: JobStatus.Succeeded, round: 2, payload: { fixed: true } });
+    expect(events(after)).toEqual(['Submitted', 'DeadLettered', 'RetryRefused', 'Retried', 'Succeeded']);
+  });
+
+  it('rejects a retry update whose payload the schema refuses, with the schema message, and changes nothing', async () => {
+    const handle = await deadJob();
+    const err = await rejectionOf(retryByUpdate(handle, { payload: { fixed: 'yes' } }));
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((err.cause as Error).message).toMatch(/retry refused: payload for job type "test.fragile" is invalid: fixed: /);
+    const record = await handle.status();
+    expect(record).toMatchObject({ status: JobStatus.DeadLettered, round: 1, payload: {} });
+  });
+
+  it('keeps the payload of every round', async () => {
+    const handle = await deadJob();
+    await retryByUpdate(handle, { payload: { fixed: true } });
     const record = await roundTwoSettled(handle);
-    expect(record.status).toBe(JobStatus.DeadLettered);
-    expect(record.errorType).toBe('PayloadValidationError');
-    expect(rounds(record.attemptHistory).slice(2)).toEqual([[2, 1, 'Failed']]);
-    expect(record.attemptHistory.at(-1)?.nonRetryable).toBe(true);
+    expect(record.payloads).toEqual([
+      { round: 1, payload: {} },
+      { round: 2, payload: { fixed: true } },
+    ]);
   });
 
   it('ignores a retry signal whose retry policy is out of range, and applies the next valid one once', async () => {

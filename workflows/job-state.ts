@@ -1,0 +1,98 @@
+/**
+ * A job's record as its workflow keeps it: the first state, attempts merged from the activity's
+ * reports, the timeline, all bounded (see `limits`).
+ */
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import {
+  JobStatus,
+  keepEnds,
+  limits,
+  type AttemptDetails,
+  type AttemptRecord,
+  type JobInput,
+  type JobOutcome,
+  type JobState,
+  type TimelineEvent,
+} from '../src/contract';
+
+/** The state of a job that has just been submitted. */
+export function initialState(input: JobInput): JobState {
+  return {
+    jobId: input.jobId,
+    type: input.type,
+    status: JobStatus.Running,
+    payload: input.payload,
+    retry: input.retry,
+    round: 1,
+    attempts: 0,
+    attemptsBeforeRound: 0,
+    totalAttempts: 0,
+    attemptHistory: [],
+    attemptsDropped: 0,
+    timeline: [{ at: workflowInfo().startTime.toISOString(), event: 'Submitted' }],
+    payloads: [{ round: 1, payload: input.payload }],
+  };
+}
+
+/** Where an attempt record sorts: by round, then by the server's attempt number. */
+const order = (r: AttemptRecord) => r.round * 1e10 + (r.serverAttempt ?? r.attempt);
+
+/**
+ * Adds attempt records, keeping one per server attempt: a real outcome wins over a guessed
+ * `Lost`. The history keeps its first and latest attempts; one that falls in the gap dropped
+ * from between them stays dropped.
+ */
+export function mergeAttempts(state: JobState, records: AttemptRecord[]): void {
+  const history = state.attemptHistory;
+  for (const record of records) {
+    if (!record || record.round !== state.round || record.outcome === undefined) continue;
+    const i = history.findIndex((r) => order(r) === order(record));
+    if (i === -1) {
+      const gap = state.attemptsDropped > 0 && order(record) > order(history[limits.attemptHistoryFirst - 1]) && order(record) < order(history[limits.attemptHistoryFirst]);
+      if (!gap) history.push(record);
+    } else if (history[i].outcome === 'Lost' && record.outcome !== 'Lost') {
+      history[i] = record;
+    }
+    if (record.outcome !== 'Interrupted') state.attempts = Math.max(state.attempts, record.attempt);
+  }
+  history.sort((a, b) => order(a) - order(b));
+  const { kept, dropped } = keepEnds(history, limits.attemptHistory, limits.attemptHistoryFirst);
+  state.attemptHistory = kept;
+  state.attemptsDropped += dropped;
+  state.totalAttempts = (state.attemptsBeforeRound ?? 0) + state.attempts;
+}
+
+/** Adds an event to the job's timeline. */
+export function note(state: JobState, event: TimelineEvent['event'], detail?: string): void {
+  state.timeline.push({ at: new Date().toISOString(), event, ...(detail ? { detail } : {}) });
+  const { kept, dropped } = keepEnds(state.timeline, limits.timeline, limits.timelineFirst);
+  state.timeline = kept;
+  if (dropped > 0) state.timelineDropped = (state.timelineDropped ?? 0) + dropped;
+}
+
+/** The attempts an activity failure carries: in an application failure's details, or a timeout's last heartbeat. */
+export function attemptsOf(err: ActivityFailure): AttemptRecord[] {
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    return (cause.details?.[0] as AttemptDetails | undefined)?.attempts ?? [];
+  }
+  if (cause instanceof TimeoutFailure) {
+    const records = [...((cause.lastHeartbeatDetails as AttemptDetails | undefined)?.attempts ?? [])];
+    const last = records[records.length - 1];
+    if (last && !last.endedAt) {
+      const kind = { START_TO_CLOSE: 'StartToClose', HEARTBEAT: 'Heartbeat', SCHEDULE_TO_START: 'ScheduleToStart', SCHEDULE_TO_CLOSE: 'ScheduleToClose' }[
+        String(cause.timeoutType)
+      ];
+      records[records.length - 1] = { ...last, endedAt: new Date().toISOString(), outcome: 'Lost', errorType: `${kind ?? ''}Timeout`, message: cause.message };
+    }
+    return records;
+  }
+  return [];
+}
+
+/** What the job's workflow returns. */
+export function outcome(state: JobState): JobOutcome {
+  const { jobId, status, attempts, result, errorType, message } = state;
+  return { jobId, status, attempts, result, errorType, message };
+}
+
