@@ -3,7 +3,7 @@
  * notification, and apply a bulk operation's batch at a steady rate.
  */
 import { Context } from '@temporalio/activity';
-import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { deadJobQuery, deadJobSummary, signalDeadLetterQueue } from '../src/admin';
@@ -12,6 +12,7 @@ import {
   jobEventSignal,
   jobWorkflowId,
   retryUpdate,
+  stateQuery,
   type AlertConfig,
   type BulkProgress,
   type JobEvent,
@@ -39,9 +40,12 @@ export interface JobOutcomeInBatch {
 }
 
 export interface ApplyToJobsInput {
+  operationId: string;
   kind: 'retry' | 'cancel';
   jobs: { jobId: string; round: number }[];
   rate: number;
+  /** How long one call may go on sending before it returns, in milliseconds. */
+  windowMs: number;
   retryPolicy?: RetryOptions;
   reason?: string;
 }
@@ -143,40 +147,75 @@ export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
       }
     },
 
-    /** Retries or cancels each job of the batch, one every `1 / rate` seconds; resumes where a lost attempt stopped. */
+    /**
+     * Retries or cancels the jobs of a batch, one every `1 / rate` seconds, several in flight at a
+     * time, for at most `windowMs` (at least one job): returns what it did, in any order; the jobs
+     * it did not reach are the caller's to send again. A retried attempt skips the jobs the lost
+     * one handled (from its heartbeat), and a job the lost attempt changed without saying so is
+     * recognised by the request id it was changed with, and counted as done.
+     */
     async applyToJobs(input: ApplyToJobsInput): Promise<JobOutcomeInBatch[]> {
       const ctx = Context.current();
       const results: JobOutcomeInBatch[] = Array.isArray(ctx.info.heartbeatDetails) ? ctx.info.heartbeatDetails : [];
+      const handled = new Set(results.map((r) => r.jobId));
+      const todo = input.jobs.filter((j) => !handled.has(j.jobId));
       const intervalMs = 1_000 / input.rate;
       const started = Date.now();
-      for (let i = results.length; i < input.jobs.length; i++) {
-        const wait = started + (i - results.length) * intervalMs - Date.now();
-        if (wait > 0) await ctx.sleep(wait);
-        const { jobId, round } = input.jobs[i];
-        const handle = ctx.client.workflow.getHandle(jobWorkflowId(jobId));
-        try {
-          // An update waits for a worker to run the job's workflow task: bound the wait, and stop
-          // waiting when this attempt is cancelled (its worker shutting down, say).
-          const update =
-            input.kind === 'retry'
-              ? handle.executeUpdate(retryUpdate, { args: [{ ifRound: round, retryPolicy: input.retryPolicy, reason: input.reason }] })
-              : handle.executeUpdate(cancelUpdate, { args: [{ ifRound: round, reason: input.reason }] });
-          update.catch(() => undefined);
-          await Promise.race([update, ctx.cancelled, timeout(30_000, `no answer from job ${jobId} within 30 s`)]);
-          results.push({ jobId, outcome: 'done' });
-        } catch (err) {
-          if (ctx.cancellationSignal.aborted) throw err;
-          const e = err as Error;
-          // Refused by the job (no longer dead in that round), or its workflow is gone: either way, nothing to do.
-          const gone = err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError;
-          results.push({ jobId, outcome: gone ? 'skipped' : 'failed', message: (e.cause as Error | undefined)?.message ?? e.message });
+      // Heartbeat every second whatever each job takes, so slow answers are not taken for a dead worker.
+      const beat = setInterval(() => ctx.heartbeat(results), 1_000);
+      const inFlight = new Set<Promise<void>>();
+      try {
+        for (let i = 0; i < todo.length; i++) {
+          const slot = started + i * intervalMs;
+          if (i > 0 && slot - started >= input.windowMs) break;
+          if (slot > Date.now()) await ctx.sleep(slot - Date.now());
+          if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+          const one: Promise<void> = applyToJob(ctx.client, input, todo[i]).then((r) => {
+            results.push(r);
+            inFlight.delete(one);
+          });
+          inFlight.add(one);
         }
-        ctx.heartbeat(results);
+        await Promise.race([Promise.all(inFlight), ctx.cancelled]);
+      } finally {
+        clearInterval(beat);
       }
-      // After the last job, wait out its interval, so consecutive batches keep the rate.
-      const rest = started + input.jobs.length * intervalMs - Date.now();
-      if (rest > 0) await ctx.sleep(rest);
+      ctx.heartbeat(results);
       return results;
     },
   };
+}
+
+/** Updates a bulk operation has in flight at once, at most. */
+const maxInFlight = 32;
+
+/** Retries or cancels one job of a bulk operation; never throws. */
+async function applyToJob(client: Client, input: ApplyToJobsInput, { jobId, round }: { jobId: string; round: number }): Promise<JobOutcomeInBatch> {
+  const handle = client.workflow.getHandle(jobWorkflowId(jobId));
+  const requestId = `${input.operationId}:${jobId}:${round}`;
+  try {
+    // An update waits for a worker to run the job's workflow task: bound the wait.
+    const update =
+      input.kind === 'retry'
+        ? handle.executeUpdate(retryUpdate, { args: [{ ifRound: round, requestId, retryPolicy: input.retryPolicy, reason: input.reason }] })
+        : handle.executeUpdate(cancelUpdate, { args: [{ ifRound: round, requestId, reason: input.reason }] });
+    update.catch(() => undefined);
+    await Promise.race([update, timeout(30_000, `no answer from job ${jobId} within 30 s`)]);
+    return { jobId, outcome: 'done' };
+  } catch (err) {
+    const e = err as Error;
+    if (err instanceof WorkflowNotFoundError && (await appliedBefore(handle, requestId))) return { jobId, outcome: 'done' };
+    // Refused by the job (no longer dead in that round), or its workflow is gone: either way, nothing to do.
+    const gone = err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError;
+    return { jobId, outcome: gone ? 'skipped' : 'failed', message: (e.cause as Error | undefined)?.message ?? e.message };
+  }
+}
+
+/** True when the job, now closed, was ended or started its last round by `requestId`. */
+async function appliedBefore(handle: WorkflowHandle, requestId: string): Promise<boolean> {
+  try {
+    return (await handle.query(stateQuery)).appliedRequestId === requestId;
+  } catch {
+    return false;
+  }
 }

@@ -20,9 +20,10 @@ import {
 import type { Activities } from '../activities';
 import { abortSignal, bulkProgressQuery, pauseSignal, resumeSignal, type BulkOperationInput, type BulkProgress } from '../src/contract';
 
+// A batch sends for about a second, then waits for the answers (30 s at most each).
 const { applyToJobs } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
-  heartbeatTimeout: '20s',
+  heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
@@ -77,18 +78,28 @@ export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<
 
   // The jobs not yet handled are the last `remaining` of the selection.
   const queue = input.jobs.slice(input.jobs.length - progress.remaining);
-  // One batch is about a second of work, paced inside the activity.
-  const batchSize = Math.max(1, Math.ceil(input.rate));
+  // A batch is about a second of work at the asked rate (one job, below one a second): pause and
+  // abort take effect between batches, and the waits between them are durable timers.
+  const batchSize = Math.max(1, Math.floor(input.rate));
+  const windowMs = (batchSize * 1_000) / input.rate;
+  progress.rate = input.rate;
   while (queue.length > 0 && !aborted) {
     await condition(() => !paused || aborted);
     if (aborted) break;
-    const batch = queue.splice(0, batchSize);
-    const results = await applyToJobs({ kind: input.kind, jobs: batch, rate: input.rate, retryPolicy: input.retryPolicy, reason: input.reason });
+    const began = Date.now();
+    const batch = queue.slice(0, batchSize);
+    const results = await applyToJobs({ operationId: input.operationId, kind: input.kind, jobs: batch, rate: input.rate, windowMs, retryPolicy: input.retryPolicy, reason: input.reason });
+    const handled = new Set(results.map((r) => r.jobId));
+    // Jobs the batch did not reach in its time go first in the next one.
+    queue.splice(0, batch.length, ...batch.filter((j) => !handled.has(j.jobId)));
     for (const r of results) {
       progress[r.outcome]++;
       if (r.outcome === 'failed') progress.errors = [...progress.errors, { jobId: r.jobId, message: r.message ?? '' }].slice(-20);
     }
     progress.remaining = queue.length;
+    const rest = began + windowMs - Date.now();
+    if (rest > 0 && queue.length > 0) await condition(() => aborted || paused, rest);
+    measure(progress, Date.now() - began);
     if (workflowInfo().continueAsNewSuggested && queue.length > 0 && !aborted) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof bulkOperationWorkflow>({ ...input, carried: progress });
@@ -96,6 +107,15 @@ export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<
   }
   progress.state = aborted ? 'Aborted' : 'Completed';
   return progress;
+}
+
+/** Adds `ms` of running to the progress, with the rate achieved, and whether the asked one is out of reach. */
+function measure(progress: BulkProgress, ms: number): void {
+  progress.activeMs = (progress.activeMs ?? 0) + ms;
+  const handled = progress.done + progress.skipped + progress.failed;
+  progress.achievedRate = Math.round((handled / Math.max(progress.activeMs, 1)) * 1_000_00) / 100;
+  // Judged after a few seconds, so a slow start does not count.
+  if (progress.activeMs >= 5_000 && progress.rate && progress.remaining > 0) progress.rateOutOfReach = progress.achievedRate < 0.9 * progress.rate;
 }
 
 /**

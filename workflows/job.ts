@@ -128,6 +128,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
         : request.ifRound !== undefined && request.ifRound !== state.round
           ? `job "${state.jobId}" is in round ${state.round}, not ${request.ifRound}`
           : undefined;
+  /** True when `next` was applied already: it started this round, or ended the job. */
+  const isRepeat = (next: Pending): boolean => next.request.requestId !== undefined && next.request.requestId === state.appliedRequestId;
   /** Why `next` cannot be applied now, or undefined when it can. */
   const problemOf = (next: Pending): string | undefined =>
     notDead(next.request) ?? (next.kind === 'retry' && next.request.retryPolicy ? resolveRetryOptions(state.retry, next.request.retryPolicy).problem : undefined);
@@ -135,17 +137,20 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
   // A signal and an update of the same name mean the same: the update answers whether it was
   // accepted and waits until it was applied; the signal (for batch tools) is ignored with a warning.
   const onSignal = (next: Pending): void => {
+    if (isRepeat(next)) return;
     const problem = problemOf(next);
     if (problem) log.warn(`${next.kind} signal ignored`, { jobId: state.jobId, type: state.type, problem });
     else pending = next;
   };
   const onUpdate = async (next: Pending): Promise<JobState> => {
+    if (isRepeat(next)) return state;
     pending = next;
     await condition(() => pending !== next);
     if (next.refused) throw ApplicationFailure.create({ message: next.refused, type: 'PayloadValidationError', nonRetryable: true });
     return state;
   };
   const validate = (next: Pending): void => {
+    if (isRepeat(next)) return;
     const problem = problemOf(next);
     if (problem) throw ApplicationFailure.create({ message: problem, type: 'RequestRefused', nonRetryable: true });
   };
@@ -185,6 +190,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
         }
       }
       state.reason = next.request.reason;
+      state.appliedRequestId = next.request.requestId;
       if (next.kind === 'cancel') {
         await finish(state, JobStatus.Cancelled, 'Cancelled', next.request.reason, reports);
         pending = undefined;

@@ -24,6 +24,20 @@ import type { BulkOperation, WatchOptions } from './types';
 export const maxJobsPerPart = 5_000;
 
 /** The progress of an operation, from the progress of each of its parts. */
+/** The asked and achieved rate of an operation whose parts ran one after another. */
+function rateOf(parts: BulkProgress[]): Pick<BulkProgress, 'rate' | 'achievedRate' | 'activeMs' | 'rateOutOfReach'> {
+  const rate = parts[0].rate;
+  if (rate === undefined) return {};
+  const activeMs = parts.reduce((n, p) => n + (p.activeMs ?? 0), 0);
+  const handled = parts.reduce((n, p) => n + p.done + p.skipped + p.failed, 0);
+  return {
+    rate,
+    activeMs,
+    achievedRate: activeMs > 0 ? Math.round((handled / activeMs) * 100_000) / 100 : 0,
+    ...(parts.some((p) => p.rateOutOfReach) ? { rateOutOfReach: true } : {}),
+  };
+}
+
 export function combineProgress(parts: BulkProgress[]): BulkProgress {
   const [first] = parts;
   const final = (p: BulkProgress) => p.state === 'Completed' || p.state === 'Aborted';
@@ -45,6 +59,7 @@ export function combineProgress(parts: BulkProgress[]): BulkProgress {
     failed: sum('failed'),
     remaining: sum('remaining'),
     errors: parts.flatMap((p) => p.errors).slice(-20),
+    ...rateOf(parts),
   };
 }
 

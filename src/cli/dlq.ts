@@ -220,7 +220,8 @@ async function runBulk(ctx: CliContext, cmd: Command, kind: 'retry' | 'cancel', 
 }
 
 function progressLine(p: BulkProgress): string {
-  return `${p.state}: ${p.done}/${p.matched} done, ${p.skipped} skipped, ${p.failed} failed, ${p.remaining} remaining`;
+  const rate = p.rate === undefined || p.achievedRate === undefined ? '' : `, ${p.achievedRate}/s of ${p.rate}/s asked${p.rateOutOfReach ? ' (out of reach here)' : ''}`;
+  return `${p.state}: ${p.done}/${p.matched} done, ${p.skipped} skipped, ${p.failed} failed, ${p.remaining} remaining${rate}`;
 }
 
 /** A finished (or followed) operation: JSON or one line; exit 1 when jobs failed or it was aborted. */

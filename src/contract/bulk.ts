@@ -50,6 +50,14 @@ export interface BulkProgress {
   errors: { jobId: string; message: string }[];
   /** For an operation run in parts, this part's place. */
   part?: Omit<BulkPart, 'afterWorkflowId'>;
+  /** Jobs per second asked for. */
+  rate?: number;
+  /** Jobs handled per second while running (pauses and waiting for the part before not counted). */
+  achievedRate?: number;
+  /** Milliseconds spent running. */
+  activeMs?: number;
+  /** Set once the operation has run a while below 90% of the asked rate: the rate is out of reach here. */
+  rateOutOfReach?: boolean;
 }
 
 /** The operation's progress (of this part, for an operation run in parts). */

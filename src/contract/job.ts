@@ -104,6 +104,8 @@ export interface JobState {
   expiresAt?: string;
   /** Why the last retry or cancel was asked for. */
   reason?: string;
+  /** The `requestId` of the retry that started this round, or of the cancel that ended the job. */
+  appliedRequestId?: string;
   /** Set once the dead-letter queue was told this job is close to expiry. */
   expiryWarned?: boolean;
 }
@@ -121,6 +123,12 @@ export interface RoundPayload {
 export interface RetryRequest {
   /** Apply only if the job is still in this round (bulk operations use it to never apply twice). */
   ifRound?: number;
+  /**
+   * The caller's id for this request: one that was applied already (it started the current round,
+   * or ended the job) is answered as done again rather than refused, so a caller that retries
+   * after a crash counts it once.
+   */
+  requestId?: string;
   /** A corrected payload; validated against the job type's schema before it is sent. */
   payload?: unknown;
   /** Fields of the retry policy to change for the new round. */
@@ -132,6 +140,8 @@ export interface RetryRequest {
 export interface CancelRequest {
   /** Apply only if the job is still in this round. */
   ifRound?: number;
+  /** As {@link RetryRequest.requestId}. */
+  requestId?: string;
   reason?: string;
 }
 
