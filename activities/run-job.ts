@@ -156,8 +156,9 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
       });
       log.warn({ errorType: e.type, err: record.message, nextDelayMs: record.nextDelayMs }, last ? 'attempt failed, no attempts left' : 'attempt failed, will retry');
       beat();
-      // Make the failure visible in the job's state query at once; the failure details carry it too.
-      await ctx.client.workflow
+      // Make the failure visible in the job's state and the Web UI while it waits for its next
+      // attempt; not awaited, so the retry is not held up (the failure's details carry it too).
+      void ctx.client.workflow
         .getHandle(ctx.info.workflowExecution?.workflowId ?? '')
         .signal(attemptFailedSignal, { record })
         .catch((signalErr: unknown) => log.debug({ err: signalErr }, 'could not report the failed attempt early'));

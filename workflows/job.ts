@@ -39,6 +39,7 @@ import {
   type JobOutcome,
   type JobState,
   type PayloadCheck,
+  type AttemptRecord,
   type RetryRequest,
   type TimelineEvent,
 } from '../src/contract';
@@ -101,11 +102,11 @@ async function park(state: JobState, input: JobInput, woken: () => boolean, repo
   const warnAt = expiresAt - (input.expiryWarningMs ?? 24 * 3_600_000);
   if (!state.expiryWarned) {
     // A retention shorter than the warning period is announced at once.
-    if (warnAt > Date.now() && (await condition(woken, warnAt - Date.now()))) return true;
+    if (warnAt > Date.now() && (await condition(woken, warnAt - Date.now(), { summary: 'dead-lettered: expiry warning, unless retried or cancelled' }))) return true;
     state.expiryWarned = true;
     reports.send(state, 'expiring');
   }
-  return condition(woken, Math.max(1, expiresAt - Date.now()));
+  return condition(woken, Math.max(1, expiresAt - Date.now()), { summary: 'dead-lettered: expires, unless retried or cancelled' });
 }
 
 /** A retry or cancel accepted and not applied yet; `refused` says why a retry was not applied after all. */
@@ -118,7 +119,13 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
 
   const reports = new Reports();
   setHandler(stateQuery, () => state);
-  setHandler(attemptFailedSignal, ({ record }) => mergeAttempts(state, [record]));
+  setHandler(attemptFailedSignal, ({ record }) => {
+    mergeAttempts(state, [record]);
+    if (state.status === JobStatus.Running && record.round === state.round) showWaiting(state, record);
+  });
+  // A new run (after continue-as-new) shows what the last one did.
+  if (state.status === JobStatus.DeadLettered) showDead(state);
+  else showRunning(state);
 
   const notDead = (request: { ifRound?: number } = {}): string | undefined =>
     state.status !== JobStatus.DeadLettered
@@ -248,6 +255,7 @@ async function runRound(state: JobState, { timeouts }: JobInput): Promise<boolea
     state.status = JobStatus.Succeeded;
     state.result = result;
     note(state, 'Succeeded', `after ${state.attempts} attempt(s)`);
+    setCurrentDetails(`**Succeeded** after ${state.attempts} attempt(s)${state.round > 1 ? ` in round ${state.round}` : ''}.`);
     log.info('job succeeded', { jobId: state.jobId, type: state.type, attempt: state.attempts, round: state.round });
     return true;
   } catch (err) {
@@ -281,11 +289,7 @@ async function deadLetter(state: JobState, { retentionMs }: JobInput, reports: R
     { key: sa.jobAttempts, value: state.totalAttempts },
   ]);
   upsertMemo({ message: state.message?.slice(0, 500), round: state.round, attempts: state.attempts });
-  setCurrentDetails(
-    `**Dead-lettered** after ${state.attempts} attempt(s) in round ${state.round}.\n\n` +
-      `Last error: \`${state.errorType}\`: ${state.message}\n\n` +
-      `Expires at ${state.expiresAt} unless retried or cancelled (signal \`retry\` or \`cancel\`).`,
-  );
+  showDead(state);
   reports.send(state, 'deadLettered');
   log.warn('job dead-lettered', {
     jobId: state.jobId,
@@ -313,8 +317,34 @@ function startRound(state: JobState, request: RetryRequest, reports: Reports): v
   state.expiryWarned = undefined;
   note(state, 'Retried', [request.reason, request.payload !== undefined ? 'new payload' : ''].filter(Boolean).join('; ') || undefined);
   upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Running }]);
-  setCurrentDetails(`Retried: round ${state.round}${request.reason ? ` (${request.reason})` : ''}`);
+  showRunning(state, request.reason);
   log.info('job retried', { jobId: state.jobId, type: state.type, attempt: 0, round: state.round });
+}
+
+/** What the Web UI shows while the job is parked dead-lettered. */
+function showDead(state: JobState): void {
+  setCurrentDetails(
+    `**Dead-lettered** after ${state.attempts} attempt(s) in round ${state.round}.\n\n` +
+      `Last error: \`${state.errorType}\`: ${state.message}\n\n` +
+      `Expires at ${state.expiresAt} unless retried or cancelled (signal \`retry\` or \`cancel\`).`,
+  );
+}
+
+/** What the Web UI shows while the job runs its first attempt of a round. */
+function showRunning(state: JobState, reason?: string): void {
+  if (state.status !== JobStatus.Running) return;
+  const round = state.round > 1 ? `Retried: round ${state.round}${reason ? ` (${reason})` : ''}. ` : '';
+  setCurrentDetails(`**Running**: ${round}attempt ${state.attempts + 1} of ${state.retry.maximumAttempts}.`);
+}
+
+/** What the Web UI shows while the job waits for its next attempt. */
+function showWaiting(state: JobState, failed: AttemptRecord): void {
+  const next = failed.nextDelayMs !== undefined && failed.endedAt ? new Date(Date.parse(failed.endedAt) + failed.nextDelayMs).toISOString() : undefined;
+  setCurrentDetails(
+    `**Waiting to retry**: attempt ${failed.attempt} of ${state.retry.maximumAttempts} failed.\n\n` +
+      `Last error: \`${failed.errorType}\`: ${failed.message}\n\n` +
+      (next ? `Next attempt at ${next}${state.round > 1 ? ` (round ${state.round})` : ''}.` : 'No attempts left: dead-lettering.'),
+  );
 }
 
 async function finish(state: JobState, status: JobStatus, event: TimelineEvent['event'], detail?: string, reports?: Reports): Promise<void> {
