@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { addConsoleCommand } from './console';
 import { createCliContext, errorMessage, exitCodeFor, type CliContext, type CliIo } from './context';
 import { addDevCommand } from './dev';
 import { registerDlqCommands } from './dlq';
@@ -54,6 +55,7 @@ export function buildProgram(ctx: CliContext): Command {
   addSubmitCommand(program, ctx);
   addStatusCommand(program, ctx);
   registerDlqCommands(program, ctx);
+  addConsoleCommand(program, ctx);
   return program;
 }
 

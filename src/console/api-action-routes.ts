@@ -1,0 +1,64 @@
+/**
+ * The API's changes, under `/api`: retry and cancel one job, start a bulk retry or cancel, and
+ * pause, resume or abort one. Not added at all to a read-only console.
+ */
+import type { Context, Hono } from 'hono';
+import type { JobOperationResult } from '../admin';
+import { bulkDocument } from './api-documents';
+import type { ConsoleEnv } from './auth';
+import type { ConsoleContext } from './console-context';
+import { badInput, problemBody, problemOfResult } from './http-problem';
+import { bulkRequestFrom, cancelRequestFrom, filterQuery, objectBody, retryRequestFrom } from './request-input';
+
+/** The JSON body of a request; an empty body is `undefined`. */
+export async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badInput(`body: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** One job's result: 200 when it worked, else the status its error class maps to, naming the job. */
+function resultResponse(c: Context, result: JobOperationResult) {
+  if (result.ok) return c.json({ jobId: result.jobId, ok: true, status: result.status ?? null });
+  const problem = problemOfResult(result.error ?? { name: 'Error', message: 'failed' });
+  return c.json({ jobId: result.jobId, ok: false, ...problemBody(problem) }, problem.status);
+}
+
+/** Adds the routes that change state. */
+export function addApiActionRoutes(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void {
+  const { admin } = ctx;
+
+  app.post('/api/jobs/:jobId/retry', async (c) => {
+    const request = retryRequestFrom(objectBody(await jsonBody(c)));
+    if (request.payload !== undefined && !ctx.canEditPayload) {
+      throw badInput('payload: this console was started without your job types, so it cannot check an edited payload against its schema; start it with --jobs <module> (or REBOUND_JOBS)');
+    }
+    const [result] = await admin.retry([c.req.param('jobId')], request);
+    return resultResponse(c, result);
+  });
+
+  app.post('/api/jobs/:jobId/cancel', async (c) => {
+    const request = cancelRequestFrom(objectBody(await jsonBody(c)));
+    const [result] = await admin.cancel([c.req.param('jobId')], request);
+    return resultResponse(c, result);
+  });
+
+  app.post('/api/bulk', async (c) => {
+    const { action, filter, options } = bulkRequestFrom(objectBody(await jsonBody(c)));
+    const selection = action === 'retry' ? await admin.retryAll(filter, options) : await admin.cancelAll(filter, options);
+    const doc = bulkDocument(action, selection, options.dryRun === true, filterQuery(filter));
+    return c.json(doc, selection.operation ? 202 : 200);
+  });
+
+  app.post('/api/bulk/:operationId/:verb{pause|resume|abort}', async (c) => {
+    const operation = admin.operation(c.req.param('operationId'));
+    // Reading first makes an unknown id a 404 rather than a signal sent nowhere.
+    await operation.progress();
+    await operation[c.req.param('verb') as 'pause' | 'resume' | 'abort']();
+    return c.json({ ...(await operation.progress()), workflowId: operation.workflowId });
+  });
+}
