@@ -134,6 +134,69 @@ export class TemporalBinaryNotFoundError extends ReboundError {
     );
   }
 }
+/** Thrown by `connectClient` when the address answers, but not as a Temporal frontend does (a web server, the Web UI's or the HTTP API's port). */
+export class NotTemporalServerError extends ServerUnreachableError {
+  constructor(address: string, cause?: unknown) {
+    super(address, cause);
+    this.message =
+      `${address} answers, but does not look like a Temporal frontend (it does not know Temporal's GetSystemInfo call${cause instanceof Error ? `: ${cause.message}` : ''}). ` +
+      "Give the frontend's gRPC address (--address or TEMPORAL_ADDRESS; 7233 by default), not the Web UI's or the HTTP API's port";
+  }
+}
+
+/**
+ * Thrown by `createWorker` when the namespace lacks search attributes rebound sets, or has one
+ * of another type: a worker there would fail every job's dead-lettering. The message lists them
+ * and the commands that register them.
+ */
+export class SearchAttributesMissingError extends ReboundError {
+  constructor(
+    readonly namespace: string,
+    /** The attributes that are not registered, with the type rebound needs. */
+    readonly missing: { name: string; type: string }[],
+    /** The attributes registered with another type than rebound needs. */
+    readonly wrongType: { name: string; type: string; registeredAs: string }[],
+  ) {
+    const create = (a: { name: string; type: string }) => `  temporal operator search-attribute create --name ${a.name} --type ${a.type} --namespace ${namespace}`;
+    const lines = [`namespace "${namespace}" lacks search attributes rebound needs; a worker there would fail every dead-lettering, so none was started.`];
+    if (missing.length > 0) {
+      lines.push(`Not registered: ${missing.map((a) => `${a.name} (${a.type})`).join(', ')}. Register them with:`, ...missing.map(create));
+    }
+    if (wrongType.length > 0) {
+      lines.push(
+        `Registered with another type: ${wrongType.map((a) => `${a.name} is ${a.registeredAs}, rebound needs ${a.type}`).join('; ')}. ` +
+          'A type cannot be changed: remove each (temporal operator search-attribute remove --name <name> --namespace ' +
+          `${namespace}), then create it:`,
+        ...wrongType.map(create),
+      );
+    }
+    super(lines.join('\n'));
+  }
+}
+
+/** Thrown by the embedded server when a port it needs is taken by another program; nothing was started or written. */
+export class PortInUseError extends ReboundError {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    /** What the port was for, e.g. "the frontend (--port)". */
+    readonly purpose: string,
+  ) {
+    super(`port ${port} on ${host} is in use by another program (another Temporal server?), so the dev server cannot listen there for ${purpose}: stop that program, or choose another port`);
+  }
+}
+
+/** Thrown by submit and retry when a payload is larger than rebound takes (`limits.payloadBytes`); nothing is started or changed. */
+export class PayloadTooLargeError extends ReboundError {
+  constructor(
+    readonly type: string,
+    readonly sizeBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(`payload for job type "${type}" is ${sizeBytes} bytes as JSON, over the limit of ${limitBytes} bytes: keep large data elsewhere (a blob store) and pass its key`);
+  }
+}
+
 
 /** Thrown by the `rebound` CLI for a usage mistake its option parser cannot see (two options that exclude each other...); exit code 2. */
 export class UsageError extends ReboundError {}

@@ -4,24 +4,35 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Priority } from '@temporalio/common';
-import { JobStatus, defaultTaskQueue, jobWorkflowId, jobWorkflowType, searchAttributes as sa, type JobInput } from '../contract';
-import { InvalidOptionsError, JobFailedError } from '../errors';
+import { JobStatus, defaultTaskQueue, jobWorkflowId, jobWorkflowType, limits, searchAttributes as sa, type JobInput } from '../contract';
+import { InvalidOptionsError, JobFailedError, PayloadTooLargeError, PayloadValidationError } from '../errors';
 import { JobRegistry, checkOptionKeys, resolveRetryPolicy, validatePayload } from '../jobs';
 import { readJob } from './read-job';
+import { waitUntilSettled } from './settle';
 import type { JobClient, JobClientOptions, JobHandle, JobRecord, SubmitOptions } from './types';
 
 /** Statuses at which {@link JobHandle.settled} returns. */
 const settledStatuses: readonly JobStatus[] = [JobStatus.Succeeded, JobStatus.DeadLettered, JobStatus.Cancelled, JobStatus.Expired];
 
+/** The size of `value` as JSON, in bytes (what the server is sent, before any codec). */
+function jsonBytes(type: string, value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '');
+  } catch (err) {
+    throw new PayloadValidationError(type, [`cannot be serialised to JSON (${(err as Error).message})`]);
+  }
+}
+
 const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority'];
 
 function makeHandle(client: Client, jobId: string, runId: string | undefined, created: boolean): JobHandle {
   const status = () => readJob(client, jobId);
-  const settled = async ({ pollMs = 100 } = {}): Promise<JobRecord> => {
-    for (let wait = pollMs; ; wait = Math.min(wait * 2, 1_000)) {
+  const settled = async (): Promise<JobRecord> => {
+    for (;;) {
+      await waitUntilSettled(client, jobId);
+      // The full record comes from the job itself; between the two reads it may have moved on (retried).
       const record = await status();
       if (settledStatuses.includes(record.status)) return record;
-      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   };
   return {
@@ -32,12 +43,10 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
     status,
     settled,
     async result<R>() {
-      const record = await settled();
-      if (record.status !== JobStatus.Succeeded) {
-        const { status: s, attempts, errorType, message } = record;
-        throw new JobFailedError({ jobId, status: s, attempts, errorType, message });
-      }
-      return record.result as R;
+      // From the server's records alone: the workflow's result, or the dead job's indexed error.
+      const { job, outcome } = await waitUntilSettled(client, jobId);
+      if (outcome?.status === JobStatus.Succeeded) return outcome.result as R;
+      throw new JobFailedError(outcome ?? { jobId, status: job.status, attempts: job.attempts ?? job.totalAttempts, errorType: job.errorType, message: job.message });
     },
   };
 }
@@ -52,6 +61,8 @@ export function createJobClient(options: JobClientOptions): JobClient {
     const def = registry.get(type);
     checkOptionKeys(opts, submitOptionKeys, 'submit');
     await validatePayload(def, payload);
+    const size = jsonBytes(type, payload);
+    if (size > limits.payloadBytes) throw new PayloadTooLargeError(type, size, limits.payloadBytes);
     const retry = resolveRetryPolicy(def.retry, opts.retry);
     const jobId = opts.jobId ?? randomUUID();
     if (typeof jobId !== 'string' || jobId.trim() === '' || jobId.length > 200) {

@@ -40,9 +40,9 @@ export interface JobHandle {
   status(): Promise<JobRecord>;
   /**
    * Waits until the job succeeded, dead-lettered, was cancelled or expired; returns its record.
-   * @param options.pollMs first wait between two reads, doubled up to a second. @defaultValue 100
+   * The wait long-polls the server: no worker is asked until the job has settled.
    */
-  settled(options?: { pollMs?: number }): Promise<JobRecord>;
+  settled(): Promise<JobRecord>;
   /** Waits for the job; returns the handler's result, or throws `JobFailedError` when the job dead-lettered, was cancelled or expired. */
   result<R = unknown>(): Promise<R>;
 }

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { PayloadTooLargeError } from '../../src/errors';
 import { defineJob } from '../../src/jobs';
 import { JobStatus, jobWorkflowId } from '../../src/contract';
 import { rejectionOf, testEnv, unique, type TestEnv } from '../helpers';
@@ -66,6 +67,24 @@ describe.concurrent('submit', () => {
     expect(err.name).toBe('InvalidOptionsError');
     expect(err.message).toMatch(/maximumAttempts/);
     await expectNoWorkflow(jobId);
+  });
+
+  it('refuses a 3 MB payload with a PayloadTooLargeError naming its size and the limit, and starts nothing', async () => {
+    const jobId = unique('huge');
+    const err = await rejectionOf(env.jobs([counted]).submit('test.counted', { to: 'ada@example.com', note: 'x'.repeat(3 * 1024 * 1024) } as never, { jobId }));
+    expect(err).toBeInstanceOf(PayloadTooLargeError);
+    expect(err.message).toMatch(/is 3145\d{3} bytes as JSON, over the limit of 262144 bytes/);
+    await expectNoWorkflow(jobId);
+  });
+
+  it('waits for a result from the server alone: the job is not queried while it runs', async () => {
+    const jobs = env.jobs([counted]);
+    const handle = await jobs.submit('test.counted', { to: 'ada@example.com', sleepMs: 300 }, { jobId: unique('wait') });
+    expect(await handle.result()).toEqual({ sentTo: 'ada@example.com' });
+    const history = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
+    // A query leaves no event, but the job's history is exactly the success path: nothing else woke it.
+    const types = (history.events ?? []).map((e) => e.eventType);
+    expect(types.length).toBeLessThanOrEqual(12);
   });
 
   it('refuses an empty job id with an InvalidOptionsError naming jobId', async () => {

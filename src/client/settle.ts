@@ -1,0 +1,57 @@
+/**
+ * Waiting for a job to settle without asking a worker: the job's description (its search
+ * attributes, read from the server's own record of the workflow) says where it is, and a
+ * long-poll on its history wakes the wait when something happens. No query is sent, so no
+ * worker has to answer one (or replay the workflow to).
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { JobStatus, jobWorkflowId, type JobOutcome } from '../contract';
+import { JobNotFoundError } from '../errors';
+import { indexedJob, type IndexedJob } from './read-job';
+
+/** How a job settled: what the server indexed about it, and what its workflow returned if it completed. */
+export interface Settlement {
+  job: IndexedJob;
+  /** The workflow's result, when it completed (succeeded, cancelled or expired from within). */
+  outcome?: JobOutcome;
+}
+
+const settledStatuses: readonly JobStatus[] = [JobStatus.Succeeded, JobStatus.DeadLettered, JobStatus.Cancelled, JobStatus.Expired];
+
+/**
+ * Waits until job `jobId` has succeeded, dead-lettered, been cancelled or expired, following its
+ * runs across continue-as-new. Throws `JobNotFoundError` when there is no such job.
+ */
+export async function waitUntilSettled(client: Client, jobId: string): Promise<Settlement> {
+  const workflowId = jobWorkflowId(jobId);
+  const handle = client.workflow.getHandle(workflowId);
+  let runId: string | undefined;
+  let token: Uint8Array | undefined;
+  for (;;) {
+    let description;
+    try {
+      description = await handle.describe();
+    } catch (err) {
+      throw err instanceof WorkflowNotFoundError ? new JobNotFoundError(jobId) : err;
+    }
+    if (description.runId !== runId) {
+      runId = description.runId;
+      token = undefined;
+    }
+    const job = indexedJob(description, jobId);
+    if (description.status.name === 'COMPLETED') {
+      const outcome = (await client.workflow.getHandle(workflowId, runId).result()) as JobOutcome;
+      return { job: { ...job, status: outcome.status }, outcome };
+    }
+    if (description.status.name !== 'RUNNING' && description.status.name !== 'CONTINUED_AS_NEW') return { job };
+    if (description.status.name === 'RUNNING' && settledStatuses.includes(job.status)) return { job };
+    // Wait for the next events of this run (the first call returns those there are at once).
+    const response = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId, runId },
+      waitNewEvent: true,
+      nextPageToken: token,
+    });
+    token = response.nextPageToken?.length ? response.nextPageToken : undefined;
+  }
+}
