@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { deadJobQuery, deadJobSummary, signalDeadLetterQueue } from '../src/admin';
 import {
   cancelUpdate,
-  jobEventSignal,
+  jobEventsSignal,
   jobWorkflowId,
   retryUpdate,
   stateQuery,
@@ -54,13 +54,51 @@ function timeout(ms: number, message: string): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(message)), ms).unref());
 }
 
+/**
+ * Sends the events of many jobs to their queue's workflow in one signal: a storm of
+ * dead-letterings costs the queue a signal every `everyMs` per worker, not one per job. Each
+ * report resolves once the signal that carried it was taken, or rejects with its error (then the
+ * activity is retried, and the queue drops what it counted already).
+ */
+function createEventBatcher(send: (client: Client, taskQueue: string, events: JobEvent[]) => Promise<void>, everyMs = 100, most = 500) {
+  type Waiting = { event: JobEvent; done: (err?: unknown) => void };
+  const queues = new Map<string, { client: Client; waiting: Waiting[]; timer?: NodeJS.Timeout }>();
+  const flush = async (taskQueue: string) => {
+    const queue = queues.get(taskQueue);
+    if (!queue) return;
+    queues.delete(taskQueue);
+    clearTimeout(queue.timer);
+    for (let i = 0; i < queue.waiting.length; i += most) {
+      const part = queue.waiting.slice(i, i + most);
+      try {
+        await send(queue.client, taskQueue, part.map((w) => w.event));
+        part.forEach((w) => w.done());
+      } catch (err) {
+        part.forEach((w) => w.done(err));
+      }
+    }
+  };
+  return (client: Client, taskQueue: string, event: JobEvent): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let queue = queues.get(taskQueue);
+      if (!queue) {
+        queue = { client, waiting: [] };
+        queue.timer = setTimeout(() => void flush(taskQueue), everyMs);
+        queues.set(taskQueue, queue);
+      }
+      queue.waiting.push({ event, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (queue.waiting.length >= most) void flush(taskQueue);
+    });
+}
+
 /** Makes the dead-letter activities. */
 export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
+  const report = createEventBatcher((client, taskQueue, events) => signalDeadLetterQueue(client, taskQueue, jobEventsSignal, { events }, alerts));
   return {
-    /** Signals the queue's workflow, starting it if needed. Safe to run twice: the workflow drops repeats. */
+    /** Reports to the queue's workflow (batched with other jobs' reports), starting it if needed. Safe to run twice: the workflow drops repeats. */
     async reportJobEvent(event: JobEvent): Promise<void> {
       const ctx = Context.current();
-      await signalDeadLetterQueue(ctx.client, ctx.info.taskQueue, jobEventSignal, event, alerts);
+      await report(ctx.client, ctx.info.taskQueue, event);
     },
 
     /**

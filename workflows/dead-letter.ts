@@ -4,7 +4,7 @@
  * copy of the jobs: each dead job is its own parked workflow), raises alerts, and continues as
  * new before its history grows large.
  */
-import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   configureAlertsSignal,
@@ -12,6 +12,8 @@ import {
   emptyDeadLetterStats,
   failureGroupTypesLimit,
   jobEventSignal,
+  jobEventsSignal,
+  publishedGroupsLimit,
   statsQuery,
   type AlertConfig,
   type DeadLetterCounters,
@@ -19,6 +21,7 @@ import {
   type DeadLetterStats,
   type JobEvent,
   type Notification,
+  type PublishedStats,
 } from '../src/contract';
 
 // A webhook that is down costs a few seconds per batch, then the batch is dropped (it was logged).
@@ -98,6 +101,9 @@ function applyToGroup(stats: DeadLetterStats, event: JobEvent): void {
     group.deadNow = Math.max(0, group.deadNow - 1);
   }
 }
+
+/** How often, at most, the queue publishes its counters while they change. */
+const publishEveryMs = 1_000;
 
 /** Keeps the carried state bounded: drops the group that matters least. */
 function dropGroup(stats: DeadLetterStats): void {
@@ -186,8 +192,11 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
     }
   };
 
+  /** Set when the counters, groups or alerts changed since they were last published. */
+  let changed = false;
   const checkAlerts = () => {
     const watched = measurements(state, Date.now());
+    const firingBefore = state.stats.firing.join();
     for (const { key, value, threshold } of watched) {
       const firing = state.stats.firing.includes(key);
       if (!firing && value >= threshold) {
@@ -203,16 +212,19 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
       state.stats.firing = state.stats.firing.filter((k) => k !== key);
       note({ kind: 'recovered', key, value: 0, message: `${key} is no longer watched: its threshold was removed` });
     }
+    if (state.stats.firing.join() !== firingBefore) changed = true;
   };
 
   setHandler(statsQuery, () => state.stats);
   setHandler(configureAlertsSignal, (alerts) => {
     state.alerts = alerts ?? {};
+    changed = true;
     checkAlerts();
   });
   const onEvent = (event: JobEvent) => {
     const key = `${event.jobId}:${event.round}:${event.kind}`;
     if (state.recent.includes(key)) return;
+    changed = true;
     state.recent.push(key);
     if (state.recent.length > recentLimit) state.recent.splice(0, state.recent.length - recentLimit);
     if (event.kind === 'expiring') {
@@ -236,6 +248,19 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
     checkAlerts();
   };
   setHandler(jobEventSignal, onEvent);
+  setHandler(jobEventsSignal, ({ events }) => events.forEach(onEvent));
+
+  // The counters go to the memo, so they are read without a worker however busy the queue is:
+  // at most about once a second while they change, and once at the start of each run.
+  let publishedAt = 0;
+  const publish = () => {
+    changed = false;
+    publishedAt = Date.now();
+    const groups = [...state.stats.groups].filter((g) => g.deadNow > 0).sort((a, b) => b.deadNow - a.deadNow).slice(0, publishedGroupsLimit);
+    upsertMemo({ published: { stats: { ...state.stats, groups }, at: new Date(publishedAt).toISOString() } satisfies PublishedStats });
+  };
+  const publishDueIn = (now: number) => (changed ? Math.max(0, publishedAt + publishEveryMs - now) : undefined);
+  publish();
 
   const reconcileEveryMs = input.reconcileEveryMs ?? minuteMs;
   /** After a failed look, the next waits until then. */
@@ -260,12 +285,13 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
 
   for (;;) {
     // The first dead job makes a look due at once: a wait begun while none was dead has no timeout.
-    const wake = () => state.outbox.length > 0 || workflowInfo().continueAsNewSuggested || reconcileDueIn(Date.now()) === 0;
-    const waits = [untilRateMayRecover(state, Date.now()), reconcileDueIn(Date.now())].filter((ms): ms is number => ms !== undefined);
+    const wake = () => state.outbox.length > 0 || workflowInfo().continueAsNewSuggested || reconcileDueIn(Date.now()) === 0 || publishDueIn(Date.now()) === 0;
+    const waits = [untilRateMayRecover(state, Date.now()), reconcileDueIn(Date.now()), publishDueIn(Date.now())].filter((ms): ms is number => ms !== undefined);
     if (waits.length === 0) await condition(wake);
     else await condition(wake, Math.max(1, Math.min(...waits)));
     if (reconcileDueIn(Date.now()) === 0) await reconcile();
     checkAlerts();
+    if (publishDueIn(Date.now()) === 0) publish();
     if (state.outbox.length > 0) {
       const batch = state.outbox.splice(0, notifyBatchSize);
       try {

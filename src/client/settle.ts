@@ -16,8 +16,6 @@ export interface Settlement {
   outcome?: JobOutcome;
 }
 
-const settledStatuses: readonly JobStatus[] = [JobStatus.Succeeded, JobStatus.DeadLettered, JobStatus.Cancelled, JobStatus.Expired];
-
 /**
  * Waits until job `jobId` has succeeded, dead-lettered, been cancelled or expired, following its
  * runs across continue-as-new. Throws `JobNotFoundError` when there is no such job.
@@ -44,7 +42,8 @@ export async function waitUntilSettled(client: Client, jobId: string): Promise<S
       return { job: { ...job, status: outcome.status }, outcome };
     }
     if (description.status.name !== 'RUNNING' && description.status.name !== 'CONTINUED_AS_NEW') return { job };
-    if (description.status.name === 'RUNNING' && settledStatuses.includes(job.status)) return { job };
+    // Only a dead job settles while its workflow runs; one that says it ended is finishing its reports: wait for its close.
+    if (description.status.name === 'RUNNING' && job.status === JobStatus.DeadLettered) return { job };
     // Wait for the next events of this run (the first call returns those there are at once).
     const response = await client.workflowService.getWorkflowExecutionHistory({
       namespace: client.options.namespace,

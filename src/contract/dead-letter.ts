@@ -153,6 +153,22 @@ export function deadLetterStartOptions(taskQueue: string, alerts?: AlertConfig) 
 
 /** A job's entry into or exit from the dead-letter state; sent by the job's activity. */
 export const jobEventSignal = defineSignal<[JobEvent]>('jobEvent');
+/** Jobs' entries into or exits from the dead-letter state, several at once; sent by workers, which batch them. */
+export const jobEventsSignal = defineSignal<[{ events: JobEvent[] }]>('jobEvents');
+
+/**
+ * What the dead-letter queue publishes in its memo (at most about once a second while it
+ * changes), so that its counters can be read from the server's description of it, without a
+ * worker and however busy the queue is. Failure groups: the largest only.
+ */
+export interface PublishedStats {
+  stats: Omit<DeadLetterStats, 'groups'> & { groups: FailureGroup[] };
+  /** When it was published. */
+  at: string;
+}
+
+/** Failure groups the published stats carry, largest first. */
+export const publishedGroupsLimit = 20;
 /** Replaces the alert configuration (see `configureAlerts`). */
 export const configureAlertsSignal = defineSignal<[AlertConfig]>('configureAlerts');
 /** The dead-letter queue's counters. */
