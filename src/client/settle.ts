@@ -42,8 +42,10 @@ export async function waitUntilSettled(client: Client, jobId: string): Promise<S
       return { job: { ...job, status: outcome.status }, outcome };
     }
     if (description.status.name !== 'RUNNING' && description.status.name !== 'CONTINUED_AS_NEW') return { job };
-    // Only a dead job settles while its workflow runs; one that says it ended is finishing its reports: wait for its close.
-    if (description.status.name === 'RUNNING' && job.status === JobStatus.DeadLettered) return { job };
+    // Only a dead job settles while its workflow runs (one that says it ended is finishing its
+    // reports: wait for its close), and only once the job has taken in what was sent to it (a
+    // retry signal waits in a pending workflow task).
+    if (description.status.name === 'RUNNING' && job.status === JobStatus.DeadLettered && !description.raw.pendingWorkflowTask) return { job };
     // Wait for the next events of this run (the first call returns those there are at once).
     const response = await client.workflowService.getWorkflowExecutionHistory({
       namespace: client.options.namespace,
