@@ -12,6 +12,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import {
   attemptFailedSignal,
+  isLastAttempt,
   keepEnds,
   limits,
   trimText,
@@ -78,7 +79,7 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
     };
     const log = logger.child({ jobId: input.jobId, type: input.type, attempt, round: input.round });
 
-    if (attempt > input.retry.maximumAttempts) {
+    if (isLastAttempt(input.retry, attempt - 1)) {
       // The last attempt was lost (its worker died, or it timed out): nothing is left to run.
       attempts.pop();
       const last = attempts.filter((r) => r.outcome !== 'Interrupted').pop();
@@ -144,7 +145,7 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
       }
       counted++;
       const e = describeError(err, input.retry.nonRetryableErrorTypes);
-      const last = e.nonRetryable || attempt >= input.retry.maximumAttempts;
+      const last = e.nonRetryable || isLastAttempt(input.retry, attempt);
       Object.assign(record, {
         errorType: e.type,
         message: trimText(e.message, limits.messageChars),

@@ -24,6 +24,7 @@ import { attemptsOf, initialState, mergeAttempts, note, outcome } from './job-st
 import {
   JobStatus,
   attemptFailedSignal,
+  attemptOf,
   keepEnds,
   limits,
   cancelSignal,
@@ -334,14 +335,14 @@ function showDead(state: JobState): void {
 function showRunning(state: JobState, reason?: string): void {
   if (state.status !== JobStatus.Running) return;
   const round = state.round > 1 ? `Retried: round ${state.round}${reason ? ` (${reason})` : ''}. ` : '';
-  setCurrentDetails(`**Running**: ${round}attempt ${state.attempts + 1} of ${state.retry.maximumAttempts}.`);
+  setCurrentDetails(`**Running**: ${round}attempt ${attemptOf(state.retry, state.attempts + 1)}.`);
 }
 
 /** What the Web UI shows while the job waits for its next attempt. */
 function showWaiting(state: JobState, failed: AttemptRecord): void {
   const next = failed.nextDelayMs !== undefined && failed.endedAt ? new Date(Date.parse(failed.endedAt) + failed.nextDelayMs).toISOString() : undefined;
   setCurrentDetails(
-    `**Waiting to retry**: attempt ${failed.attempt} of ${state.retry.maximumAttempts} failed.\n\n` +
+    `**Waiting to retry**: attempt ${attemptOf(state.retry, failed.attempt)} failed.\n\n` +
       `Last error: \`${failed.errorType}\`: ${failed.message}\n\n` +
       (next ? `Next attempt at ${next}${state.round > 1 ? ` (round ${state.round})` : ''}.` : 'No attempts left: dead-lettering.'),
   );

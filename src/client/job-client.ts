@@ -68,8 +68,8 @@ export function createJobClient(options: JobClientOptions): JobClient {
     if (typeof jobId !== 'string' || jobId.trim() === '' || jobId.length > 200) {
       throw new InvalidOptionsError(`jobId must be a non-empty string of at most 200 characters, got ${JSON.stringify(jobId)}`);
     }
-    if (opts.priority !== undefined && !(Number.isInteger(opts.priority) && opts.priority >= 1)) {
-      throw new InvalidOptionsError(`priority must be a whole number of at least 1, got ${JSON.stringify(opts.priority)}`);
+    if (opts.priority !== undefined && !(Number.isInteger(opts.priority) && opts.priority >= 1 && opts.priority <= 5)) {
+      throw new InvalidOptionsError(`priority must be a whole number from 1 (first) to 5 (last), 3 being the server's default, got ${JSON.stringify(opts.priority)}`);
     }
     const input: JobInput = { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs };
     try {

@@ -15,7 +15,11 @@ export interface SubmitOptions {
   jobId?: string;
   /** Overrides of the type's retry policy for this job. @defaultValue the type's policy */
   retry?: RetryOptions;
-  /** Temporal task priority (1 is highest). @defaultValue the server's default */
+  /**
+   * Temporal task priority, from 1 (taken first) to 5 (taken last). Best effort: the server's
+   * matcher hands out tasks of a queue by priority when several wait; a running attempt is never
+   * preempted. @defaultValue 3, the server's default
+   */
   priority?: number;
 }
 

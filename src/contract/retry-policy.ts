@@ -6,11 +6,23 @@
 import { compileRetryPolicy, decompileRetryPolicy, type Duration } from '@temporalio/common';
 import { maxCount, maxDurationMs } from './limits';
 
-/** How each retry delay is randomised. */
+/**
+ * How each retry delay is randomised; one of:
+ * - `{ ratio: 0.2 }`: the delay moves at random by up to this fraction of itself, up or down (0 to 1);
+ * - `{ full: true }`: anywhere from 0 to the delay ("full jitter");
+ * - `{ equal: true }`: half the delay, plus anywhere up to the other half ("equal jitter");
+ * - `{ max: '30s' }`: the delay, plus anywhere from 0 to this (may go past `maximumInterval` by as much).
+ */
 export interface JitterOptions {
-  /** Each delay moves at random by up to this fraction of itself, up or down (0 to 1). @defaultValue `0.2` */
+  /** @defaultValue `0.2` when no other kind is given */
   ratio?: number;
+  full?: true;
+  equal?: true;
+  max?: Duration;
 }
+
+/** A resolved jitter: exactly one of its fields. */
+export type ResolvedJitter = { ratio: number } | { full: true } | { equal: true } | { maxMs: number };
 
 /**
  * Retry options of a job type, of one submit, or of the new round of a retried dead job. Unset
@@ -24,8 +36,12 @@ export interface RetryOptions {
   backoffCoefficient?: number;
   /** No delay is longer than this. @defaultValue `10m` */
   maximumInterval?: Duration;
-  /** Attempts per round, the first included; a positive whole number. @defaultValue `10` */
-  maximumAttempts?: number;
+  /**
+   * Attempts per round, the first included: a whole number from 1, or `'unlimited'` (retried until
+   * it succeeds, fails permanently, or an operator cancels it). N retries are N + 1 attempts.
+   * @defaultValue `10`
+   */
+  maximumAttempts?: number | 'unlimited';
   /** Error types (an error's `name`, or a `PermanentError`'s `type`) that dead-letter at once. @defaultValue `[]` */
   nonRetryableErrorTypes?: string[];
   /** How delays are randomised; the server's own backoff has none. @defaultValue `{ ratio: 0.2 }` */
@@ -37,9 +53,23 @@ export interface ResolvedRetryPolicy {
   initialIntervalMs: number;
   backoffCoefficient: number;
   maximumIntervalMs: number;
+  /** 0: unlimited. */
   maximumAttempts: number;
   nonRetryableErrorTypes: string[];
-  jitter: Required<JitterOptions>;
+  jitter: ResolvedJitter;
+}
+
+/** `maximumAttempts` of a resolved policy that has no maximum. */
+export const unlimitedAttempts = 0;
+
+/** True when an attempt numbered `attempt` is the last the policy allows. */
+export function isLastAttempt(policy: ResolvedRetryPolicy, attempt: number): boolean {
+  return policy.maximumAttempts !== unlimitedAttempts && attempt >= policy.maximumAttempts;
+}
+
+/** `n of max` for people: `3 of 5`, `3 of unlimited`. */
+export function attemptOf(policy: ResolvedRetryPolicy, attempt: number): string {
+  return `${attempt} of ${policy.maximumAttempts === unlimitedAttempts ? 'unlimited' : policy.maximumAttempts}`;
 }
 
 /** Timeouts of one attempt, in milliseconds. */
@@ -70,7 +100,21 @@ export const retryOptionKeys: readonly (keyof RetryOptions)[] = [
   'jitter',
 ];
 
-const jitterKeys: readonly (keyof JitterOptions)[] = ['ratio'];
+const jitterKeys: readonly (keyof JitterOptions)[] = ['ratio', 'full', 'equal', 'max'];
+
+/** The jitter `options` ask for, or why it is not one. */
+function resolveJitter(options: JitterOptions, base: ResolvedJitter): ResolvedJitter | string {
+  const given = jitterKeys.filter((k) => options[k] !== undefined);
+  if (given.length === 0) return base;
+  if (given.length > 1) return `jitter takes one kind, got ${given.join(' and ')}: { ratio }, { full: true }, { equal: true } or { max }`;
+  if (options.full !== undefined) return options.full === true ? { full: true } : `jitter.full must be true, got ${JSON.stringify(options.full)}`;
+  if (options.equal !== undefined) return options.equal === true ? { equal: true } : `jitter.equal must be true, got ${JSON.stringify(options.equal)}`;
+  if (options.max !== undefined) {
+    const ms = durationToMs(options.max);
+    return durationProblem(ms, options.max, 'jitter.max') ?? { maxMs: ms };
+  }
+  return { ratio: options.ratio as number };
+}
 
 /** Temporal's own reading of a duration (what its retry policies accept), in milliseconds; NaN when it does not read. */
 export function durationToMs(value: Duration): number {
@@ -114,6 +158,10 @@ export function resolveRetryOptions(base: ResolvedRetryPolicy, options: RetryOpt
     const badJitter = unknownKeys(options.jitter, jitterKeys);
     if (badJitter.length > 0) return { problem: `unknown jitter option ${badJitter.map((k) => `"${k}"`).join(', ')}; known: ${jitterKeys.join(', ')}` };
   }
+  const jitter = options.jitter === undefined ? base.jitter : resolveJitter(options.jitter, base.jitter);
+  if (typeof jitter === 'string') return { problem: jitter };
+  if (options.maximumAttempts === 'unlimited') options = { ...options, maximumAttempts: unlimitedAttempts };
+  else if (options.maximumAttempts === 0) return { problem: `maximumAttempts must be a whole number from 1 to ${maxCount}, or 'unlimited', got 0` };
   const initialIntervalMs = durationField(options.initialInterval, base.initialIntervalMs, 'initialInterval');
   if (typeof initialIntervalMs === 'string') return { problem: initialIntervalMs };
   const maximumIntervalMs = durationField(options.maximumInterval, base.maximumIntervalMs, 'maximumInterval');
@@ -122,9 +170,9 @@ export function resolveRetryOptions(base: ResolvedRetryPolicy, options: RetryOpt
     initialIntervalMs,
     backoffCoefficient: options.backoffCoefficient ?? base.backoffCoefficient,
     maximumIntervalMs,
-    maximumAttempts: options.maximumAttempts ?? base.maximumAttempts,
+    maximumAttempts: (options.maximumAttempts as number | undefined) ?? base.maximumAttempts,
     nonRetryableErrorTypes: options.nonRetryableErrorTypes ?? base.nonRetryableErrorTypes,
-    jitter: { ratio: options.jitter?.ratio ?? base.jitter.ratio },
+    jitter: jitter as ResolvedJitter,
   };
   const problem = retryPolicyProblem(policy);
   return problem ? { problem } : { policy };
@@ -134,14 +182,14 @@ export function resolveRetryOptions(base: ResolvedRetryPolicy, options: RetryOpt
 export function retryPolicyProblem(policy: ResolvedRetryPolicy): string | undefined {
   const { maximumAttempts, backoffCoefficient, jitter, initialIntervalMs, maximumIntervalMs } = policy;
   const shown = (v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
-  if (!Number.isInteger(maximumAttempts) || maximumAttempts < 1 || maximumAttempts > maxCount) {
-    return `maximumAttempts must be a whole number from 1 to ${maxCount}, got ${shown(maximumAttempts)}`;
+  if (maximumAttempts !== unlimitedAttempts && (!Number.isInteger(maximumAttempts) || maximumAttempts < 1 || maximumAttempts > maxCount)) {
+    return `maximumAttempts must be a whole number from 1 to ${maxCount}, or 'unlimited', got ${shown(maximumAttempts)}`;
   }
   if (typeof backoffCoefficient !== 'number' || !(backoffCoefficient >= 1 && backoffCoefficient <= 1_000)) {
     return `backoffCoefficient must be a number from 1 to 1000, got ${shown(backoffCoefficient)}`;
   }
-  if (typeof jitter?.ratio !== 'number' || !(jitter.ratio >= 0 && jitter.ratio <= 1)) {
-    return `jitter.ratio must be a number from 0 to 1, got ${shown(jitter?.ratio)}`;
+  if (jitter && 'ratio' in jitter && (typeof jitter.ratio !== 'number' || !(jitter.ratio >= 0 && jitter.ratio <= 1))) {
+    return `jitter.ratio must be a number from 0 to 1, got ${shown(jitter.ratio)}`;
   }
   for (const [what, ms] of [['initialInterval', initialIntervalMs], ['maximumInterval', maximumIntervalMs]] as const) {
     const problem = durationProblem(ms, ms, what);

@@ -6,13 +6,20 @@ import type { ResolvedRetryPolicy } from '../contract';
 
 /**
  * The delay before the attempt after `attempt` (1-based): exponential, capped at the maximum
- * interval, then moved by up to `jitter.ratio` either way and capped again. The server's own
- * backoff has no jitter, so the activity hands this to it as `nextRetryDelay`.
+ * interval, then randomised as the policy's jitter says (a ratio either way, full, equal, or an
+ * added amount) and, but for the added amount, capped again. The server's own backoff has no
+ * jitter, so the activity hands this to it as `nextRetryDelay`.
  */
 export function retryDelayMs(policy: ResolvedRetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(policy.maximumIntervalMs, policy.initialIntervalMs * policy.backoffCoefficient ** (attempt - 1));
-  const jittered = base * (1 + policy.jitter.ratio * (2 * random() - 1));
-  return Math.max(1, Math.min(policy.maximumIntervalMs, Math.round(jittered)));
+  const cap = policy.maximumIntervalMs;
+  const base = Math.min(cap, policy.initialIntervalMs * policy.backoffCoefficient ** (attempt - 1));
+  const { jitter } = policy;
+  let delay: number;
+  if ('full' in jitter) delay = base * random();
+  else if ('equal' in jitter) delay = base / 2 + (base / 2) * random();
+  else if ('maxMs' in jitter) return Math.max(1, Math.round(base + jitter.maxMs * random()));
+  else delay = base * (1 + jitter.ratio * (2 * random() - 1));
+  return Math.max(1, Math.min(cap, Math.round(delay)));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { PayloadTooLargeError } from '../../src/errors';
+import { InvalidOptionsError, PayloadTooLargeError } from '../../src/errors';
 import { defineJob } from '../../src/jobs';
 import { JobStatus, jobWorkflowId } from '../../src/contract';
 import { rejectionOf, testEnv, unique, type TestEnv } from '../helpers';
@@ -85,6 +85,14 @@ describe.concurrent('submit', () => {
     // A query leaves no event, but the job's history is exactly the success path: nothing else woke it.
     const types = (history.events ?? []).map((e) => e.eventType);
     expect(types.length).toBeLessThanOrEqual(12);
+  });
+
+  it.each([0, 6, 10, 2.5])('refuses priority %s, saying the range and which end is first, and starts nothing', async (priority) => {
+    const jobId = unique('prio');
+    const err = await rejectionOf(env.jobs([counted]).submit('test.counted', { to: 'ada@example.com' }, { jobId, priority }));
+    expect(err).toBeInstanceOf(InvalidOptionsError);
+    expect(err.message).toContain('priority must be a whole number from 1 (first) to 5 (last)');
+    await expectNoWorkflow(jobId);
   });
 
   it('refuses an empty job id with an InvalidOptionsError naming jobId', async () => {

@@ -78,6 +78,24 @@ describe('retryDelayMs', () => {
   });
 });
 
+describe('retryDelayMs with other kinds of jitter', () => {
+  const third = policy({ maximumIntervalMs: 100_000 }); // base 400 ms before the third attempt
+  it('full: anywhere from nothing to the whole delay', () => {
+    expect(retryDelayMs({ ...third, jitter: { full: true } }, 3, fixed(0))).toBe(1);
+    expect(retryDelayMs({ ...third, jitter: { full: true } }, 3, fixed(0.5))).toBe(200);
+    expect(retryDelayMs({ ...third, jitter: { full: true } }, 3, fixed(0.999))).toBe(400);
+  });
+  it('equal: half the delay, plus up to the other half', () => {
+    expect(retryDelayMs({ ...third, jitter: { equal: true } }, 3, fixed(0))).toBe(200);
+    expect(retryDelayMs({ ...third, jitter: { equal: true } }, 3, fixed(0.999))).toBe(400);
+  });
+  it('max: the delay plus up to the amount, past the maximum interval too', () => {
+    expect(retryDelayMs({ ...third, jitter: { maxMs: 30_000 } }, 3, fixed(0))).toBe(400);
+    expect(retryDelayMs({ ...third, jitter: { maxMs: 30_000 } }, 3, fixed(0.5))).toBe(15_400);
+    expect(retryDelayMs({ ...policy({ maximumIntervalMs: 1_000 }), jitter: { maxMs: 30_000 } }, 20, fixed(0.5))).toBe(16_000);
+  });
+});
+
 describe('normaliseMessage', () => {
   it('reads numbers that vary as the same', () => {
     expect(normaliseMessage('timeout after 1203 ms')).toBe(normaliseMessage('timeout after 877 ms'));

@@ -126,6 +126,27 @@ describe('resolveRetryPolicy', () => {
   });
 });
 
+describe('retry options of every kind', () => {
+  it("takes maximumAttempts 'unlimited' and refuses 0, saying both forms", () => {
+    expect(resolveRetryPolicy(defaultRetryPolicy, { maximumAttempts: 'unlimited' }).maximumAttempts).toBe(0);
+    expect(errorOf(() => resolveRetryPolicy(defaultRetryPolicy, { maximumAttempts: 0 })).message).toContain("from 1 to 2147483647, or 'unlimited'");
+  });
+
+  it.each([
+    [{ full: true }, { full: true }],
+    [{ equal: true }, { equal: true }],
+    [{ max: '30s' }, { maxMs: 30_000 }],
+    [{ ratio: 0.1 }, { ratio: 0.1 }],
+  ] as const)('resolves the jitter %j', (jitter, resolved) => {
+    expect(resolveRetryPolicy(defaultRetryPolicy, { jitter }).jitter).toEqual(resolved);
+  });
+
+  it('refuses two kinds of jitter at once, and a bad amount, naming them', () => {
+    expect(errorOf(() => resolveRetryPolicy(defaultRetryPolicy, { jitter: { full: true, ratio: 0.2 } })).message).toContain('jitter takes one kind, got ratio and full');
+    expect(errorOf(() => resolveRetryPolicy(defaultRetryPolicy, { jitter: { max: 'soon' as never } })).message).toContain('jitter.max must be a duration');
+  });
+});
+
 describe('toMs', () => {
   it('reads numbers as milliseconds and strings as durations', () => {
     expect(toMs(250, 'x')).toBe(250);

@@ -52,6 +52,16 @@ const stubborn = defineJob({
   },
 });
 
+/** Fails its first 12 attempts; a type with no maximum sees it through. */
+const persistent = defineJob({
+  type: 'edge.persistent',
+  retry: { ...fast, maximumAttempts: 'unlimited', jitter: { full: true } },
+  async handler(_payload, ctx) {
+    if (ctx.attempt <= 12) throw new Error(`still down (attempt ${ctx.attempt})`);
+    return { attempt: ctx.attempt };
+  },
+});
+
 const flaky = defineJob({
   type: 'edge.flaky',
   schema: z.object({ fixed: z.boolean().optional() }),
@@ -75,7 +85,7 @@ const slow = defineJob({
   },
 });
 
-const types = [loud, odd, stubborn, flaky, slow];
+const types = [loud, odd, stubborn, flaky, slow, persistent];
 
 describe.concurrent('a job at the edges', () => {
   let env: TestEnv;
@@ -121,8 +131,8 @@ describe.concurrent('a job at the edges', () => {
   });
 
   it.each([
-    [{ maximumAttempts: 2147483648 }, 'maximumAttempts must be a whole number from 1 to 2147483647, got 2147483648'],
-    [{ maximumAttempts: 4294967297 }, 'maximumAttempts must be a whole number from 1 to 2147483647, got 4294967297'],
+    [{ maximumAttempts: 2147483648 }, "maximumAttempts must be a whole number from 1 to 2147483647, or 'unlimited', got 2147483648"],
+    [{ maximumAttempts: 4294967297 }, "maximumAttempts must be a whole number from 1 to 2147483647, or 'unlimited', got 4294967297"],
     [{ backoffCoefficient: Number.POSITIVE_INFINITY }, 'backoffCoefficient must be a number from 1 to 1000, got Infinity'],
     [{ initialInterval: Number.POSITIVE_INFINITY }, 'initialInterval must be a duration from 1 ms to 100 years'],
     [{ maximumInterval: '1000y' }, 'maximumInterval must be a duration from 1 ms to 100 years'],
@@ -132,6 +142,12 @@ describe.concurrent('a job at the edges', () => {
     expect(err).toBeInstanceOf(InvalidOptionsError);
     expect(err.message).toContain(message);
     await expect(env.client.workflow.getHandle(jobWorkflowId(jobId)).describe()).rejects.toThrow();
+  });
+
+  it("retries a job with maximumAttempts 'unlimited' until it succeeds", async () => {
+    const handle = await jobs().submit('edge.persistent', {}, { jobId: unique('persistent') });
+    expect(await handle.result()).toEqual({ attempt: 13 });
+    expect((await handle.status()).attempts).toBe(13);
   });
 
   it('counts every attempt once when the history is trimmed, keeping the first and the latest', async () => {
