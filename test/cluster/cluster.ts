@@ -3,16 +3,19 @@
  * PostgreSQL of our own (persistence and SQL visibility), with rebound's namespace and search
  * attributes, optionally with mutual TLS on the frontend. Several clusters can share one
  * PostgreSQL: each gets its own pair of databases.
+ *
+ * It runs what docker-compose.yml runs (see server-config.ts): deploy/temporal/setup-schema.sh,
+ * the server on deploy/temporal/config.yaml and deploy/dynamicconfig/rebound.yaml, then
+ * deploy/temporal/register-search-attributes.sh.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Postgres } from './postgres';
 import { freePort } from './ports';
-import { run, waitFor } from './run';
-import { serverConfigYaml, type ServerPorts } from './server-config';
-import { projectRoot, type TemporalBuild } from './temporal-build';
-import { temporalCli } from './temporal-cli';
+import { run } from './run';
+import { REGISTER_SEARCH_ATTRIBUTES_SCRIPT, SETUP_SCHEMA_SCRIPT, serverEnv, setupSchemaEnv, type ServerPorts } from './server-config';
+import type { TemporalBuild } from './temporal-build';
 import { makeTlsFiles } from './tls';
 
 /** What tests get (through vitest's provide/inject) to reach one cluster. Plain data only. */
@@ -51,7 +54,6 @@ export const SEARCH_ATTRIBUTES: Record<string, string> = {
 };
 
 const NAMESPACE = 'default';
-const RETENTION = '24h';
 
 export async function startCluster(env: ClusterEnv, opts: { tls: boolean }): Promise<Cluster> {
   const name = opts.tls ? 'tls' : 'plain';
@@ -59,14 +61,13 @@ export async function startCluster(env: ClusterEnv, opts: { tls: boolean }): Pro
   mkdirSync(dir, { recursive: true });
   const started = Date.now();
 
-  const database = `temporal_${name}`;
-  const visibilityDatabase = `temporal_${name}_visibility`;
-  await setupDatabase(env, database, 'temporal');
-  await setupDatabase(env, visibilityDatabase, 'visibility');
+  const databases = { pg: env.pg, database: `temporal_${name}`, visibilityDatabase: `temporal_${name}_visibility` };
+  await run('sh', [SETUP_SCHEMA_SCRIPT], { env: setupSchemaEnv(databases, env.build) });
 
   const tls = opts.tls ? await makeTlsFiles(path.join(dir, 'certs'), env.log) : undefined;
   const ports: ServerPorts = {
     frontend: await freePort(),
+    frontendHttp: await freePort(),
     frontendMembership: await freePort(),
     history: await freePort(),
     historyMembership: await freePort(),
@@ -75,19 +76,13 @@ export async function startCluster(env: ClusterEnv, opts: { tls: boolean }): Pro
     worker: await freePort(),
     workerMembership: await freePort(),
   };
-  // A copy of the dynamic config docker-compose mounts, so that the cluster behaves like it.
-  const dynamicConfigFile = path.join(dir, 'dynamicconfig.yaml');
-  copyFileSync(path.join(projectRoot, 'deploy', 'dynamicconfig', 'rebound.yaml'), dynamicConfigFile);
-  const configFile = path.join(dir, 'config.yaml');
-  writeFileSync(
-    configFile,
-    serverConfigYaml({ pg: env.pg, database, visibilityDatabase, ports, dynamicConfigFile, tls }),
-  );
 
   const logFile = path.join(dir, 'server.log');
   const logFd = openSync(logFile, 'a');
-  const child = spawn(env.build.serverBin, ['--config-file', configFile, '--allow-no-auth', 'start'], {
+  // `start` and the environment only, as the temporalio/server image starts it.
+  const child = spawn(env.build.serverBin, ['start'], {
     cwd: dir,
+    env: serverEnv({ ...databases, ports, tls }),
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);
@@ -106,7 +101,7 @@ export async function startCluster(env: ClusterEnv, opts: { tls: boolean }): Pro
   };
   const cluster: Cluster = { info, stop: () => stopProcess(child) };
   try {
-    await initCluster(env, info, () => exited);
+    await registerSearchAttributes(env, info, () => exited);
   } catch (err) {
     await cluster.stop();
     throw new Error(`${name} cluster: ${(err as Error).message}\nlast lines of ${logFile}:\n${tail(logFile)}`);
@@ -115,61 +110,48 @@ export async function startCluster(env: ClusterEnv, opts: { tls: boolean }): Pro
   return cluster;
 }
 
-/** Creates one database and brings it to the newest schema, with the server's own SQL tool. */
-async function setupDatabase(env: ClusterEnv, database: string, schema: 'temporal' | 'visibility'): Promise<void> {
-  const { pg, build } = env;
-  const base = ['--plugin', 'postgres12', '--ep', pg.host, '-p', String(pg.port), '-u', pg.user, '--pw', pg.password, '--db', database];
-  await run(build.sqlToolBin, [...base, 'create-database']);
-  await run(build.sqlToolBin, [...base, 'setup-schema', '-v', '0.0']);
-  await run(build.sqlToolBin, [...base, 'update-schema', '-d', path.join(build.schemaDir, schema, 'versioned')]);
+/**
+ * Runs docker-compose's registration step against the cluster: it waits for the frontend, creates
+ * the namespace and registers the search attributes. Given up at once when the server exits.
+ */
+async function registerSearchAttributes(env: ClusterEnv, info: ClusterInfo, exited: () => string | undefined): Promise<void> {
+  const stop = new AbortController();
+  const watch = setInterval(() => {
+    const why = exited();
+    if (why) stop.abort(new Error(`server ${why}`));
+  }, 500);
+  try {
+    await run('sh', [REGISTER_SEARCH_ATTRIBUTES_SCRIPT], {
+      env: { ...cliEnv(env.cliPath, info), SETUP_PAUSE_SECONDS: '0.5', SETUP_TRIES: '240' },
+      signal: stop.signal,
+    });
+  } catch (err) {
+    throw stop.signal.aborted ? (stop.signal.reason as Error) : err;
+  } finally {
+    clearInterval(watch);
+  }
 }
 
-/** Waits for the frontend, then creates the namespace and registers the search attributes. */
-async function initCluster(env: ClusterEnv, info: ClusterInfo, exited: () => string | undefined): Promise<void> {
-  let lastOutput = '';
-  const cli = async (args: string[]) => {
-    const r = await temporalCli(env.cliPath, info, args);
-    lastOutput = `temporal ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-500)}`;
-    return r;
+/**
+ * The environment that points the official CLI (and anything else that reads Temporal's
+ * environment configuration) at one cluster, with the client certificate of a TLS one; no
+ * TEMPORAL_* variable or profile file of the developer's may point it elsewhere.
+ */
+export function cliEnv(cliPath: string, info: ClusterInfo): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_')));
+  return {
+    ...base,
+    PATH: `${path.dirname(cliPath)}${path.delimiter}${process.env.PATH ?? ''}`,
+    TEMPORAL_CONFIG_FILE: '/dev/null',
+    TEMPORAL_ADDRESS: info.address,
+    TEMPORAL_NAMESPACE: info.namespace,
+    ...(info.tls && {
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: info.tls.caFile,
+      TEMPORAL_TLS_SERVER_NAME: info.tls.serverName,
+      TEMPORAL_TLS_CLIENT_CERT_PATH: info.tls.certFile,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: info.tls.keyFile,
+    }),
   };
-  // Each step retries: the server is up before every service has joined the ring, and a new
-  // namespace reaches the frontend's namespace cache only after its next refresh.
-  const step = async (what: string, attempt: () => Promise<boolean>, timeoutMs = 120_000) => {
-    try {
-      await waitFor(
-        what,
-        async () => {
-          const why = exited();
-          if (why) throw new Error(`server ${why}`);
-          return (await attempt()) ? true : undefined;
-        },
-        timeoutMs,
-        1_000,
-      );
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${lastOutput}`);
-    }
-  };
-
-  await step('the frontend to serve', async () => (await cli(['operator', 'cluster', 'health'])).stdout.includes('SERVING'));
-  await step('the namespace to be created', async () => {
-    const r = await cli(['operator', 'namespace', 'create', '--retention', RETENTION]);
-    return r.code === 0 || /already (exists|registered)/i.test(r.stderr);
-  });
-  // One attribute per call: the CLI takes several --name but one --type, and (1.9.1) adds only
-  // the first name. Same as docker-compose's registration step.
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
-    await step(`search attribute ${name}`, async () => {
-      const r = await cli(['operator', 'search-attribute', 'create', '--name', name, '--type', type]);
-      if (/different type/i.test(r.stderr)) throw new Error(r.stderr);
-      return r.code === 0 || /already exists/i.test(r.stderr);
-    });
-  }
-  // Registered is not yet usable: wait until a visibility query on them is accepted.
-  await step('search attributes to be queryable', async () => {
-    const r = await cli(['workflow', 'list', '--query', 'JobStatus="DeadLettered" AND JobType="x" AND JobAttempts > 0']);
-    return r.code === 0;
-  });
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
