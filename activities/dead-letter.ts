@@ -19,9 +19,12 @@ import {
   type Notification,
   type RetryOptions,
 } from '../src/contract';
+import type { JobMetrics } from '../src/metrics';
 
 export interface DeadLetterDeps {
   logger: Logger;
+  /** Counts the events reported (dead-lettered, retried, cancelled, expired, succeeded after retry). @defaultValue none */
+  metrics?: JobMetrics;
   /** Alerting the dead-letter queue starts with, when a job's report starts it. */
   alerts?: AlertConfig;
 }
@@ -92,13 +95,14 @@ function createEventBatcher(send: (client: Client, taskQueue: string, events: Jo
 }
 
 /** Makes the dead-letter activities. */
-export function createDeadLetterActivities({ logger, alerts }: DeadLetterDeps) {
+export function createDeadLetterActivities({ logger, alerts, metrics }: DeadLetterDeps) {
   const report = createEventBatcher((client, taskQueue, events) => signalDeadLetterQueue(client, taskQueue, jobEventsSignal, { events }, alerts));
   return {
     /** Reports to the queue's workflow (batched with other jobs' reports), starting it if needed. Safe to run twice: the workflow drops repeats. */
     async reportJobEvent(event: JobEvent): Promise<void> {
       const ctx = Context.current();
       await report(ctx.client, ctx.info.taskQueue, event);
+      metrics?.jobEvent(event);
     },
 
     /**

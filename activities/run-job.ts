@@ -24,11 +24,16 @@ import {
 } from '../src/contract';
 import { PayloadValidationError } from '../src/errors';
 import { failureFingerprint, retryDelayMs, validatePayload, type JobContext, type JobRegistry } from '../src/jobs';
+import type { AttemptOutcome, JobMetrics } from '../src/metrics';
 import { describeError, jsonSizeProblem, withoutJobId } from './describe';
 
 export interface RunJobDeps {
   registry: JobRegistry;
   logger: Logger;
+  /** Records attempts, failures, durations and successes. @defaultValue none */
+  metrics?: JobMetrics;
+  /** Log payloads, results and error messages (they may hold secrets). @defaultValue false */
+  logPayloads?: boolean;
 }
 
 /**
@@ -57,7 +62,7 @@ function earlierAttempts(input: RunJobInput, serverAttempt: number, heartbeatDet
 }
 
 /** Makes the `runJob` activity. */
-export function createRunJob({ registry, logger }: RunJobDeps) {
+export function createRunJob({ registry, logger, metrics, logPayloads = false }: RunJobDeps) {
   return async function runJob(input: RunJobInput): Promise<RunJobResult> {
     const ctx = Context.current();
     const serverAttempt = ctx.info.attempt;
@@ -97,7 +102,10 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
     beat();
     // Heartbeat on our own, so a handler that never does is still retried promptly after its worker dies.
     const timer = setInterval(beat, Math.max(100, Math.floor(input.heartbeatMs / 3)));
-    log.info('attempt started');
+    metrics?.attemptStarted(input.type, input.round === 1 && serverAttempt === 1);
+    const began = performance.now();
+    const ended = (outcome: AttemptOutcome, errorType?: string) => metrics?.attemptEnded(input.type, outcome, (performance.now() - began) / 1_000, errorType);
+    log.info(logPayloads ? { payload: input.payload } : {}, 'attempt started');
     try {
       const def = registry.get(input.type);
       const payload = await validatePayload(def, input.payload);
@@ -122,8 +130,9 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
       counted++;
       // A result the server would refuse must not fail the attempt: the handler's work is done.
       const problem = jsonSizeProblem(result, limits.resultBytes);
+      ended('succeeded');
       if (problem) log.warn({ problem }, 'attempt succeeded; its result is not kept');
-      else log.info('attempt succeeded');
+      else log.info(logPayloads ? { result } : {}, 'attempt succeeded');
       return { result: problem ? { reboundOmitted: problem } : result, details: details() };
     } catch (err) {
       record.endedAt = new Date().toISOString();
@@ -133,6 +142,7 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
           record.outcome = 'Interrupted';
           record.errorType = 'WorkerShutdown';
           record.message = 'attempt interrupted: its worker shut down';
+          ended('interrupted');
           log.warn('attempt interrupted by the worker shutting down; it will run again');
           beat();
           throw ApplicationFailure.create({ type: 'WorkerShutdown', message: record.message, nextRetryDelay: 100, details: [details()] });
@@ -140,6 +150,7 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
         record.outcome = 'Lost';
         record.errorType = 'Cancelled';
         record.message = 'attempt cancelled';
+        ended('cancelled');
         log.info('attempt cancelled');
         throw err;
       }
@@ -155,7 +166,9 @@ export function createRunJob({ registry, logger }: RunJobDeps) {
         fingerprint: failureFingerprint(e.type, withoutJobId(e.message, input.jobId), e.fullStack),
         nextDelayMs: last ? undefined : retryDelayMs(input.retry, attempt),
       });
-      log.warn({ errorType: e.type, err: record.message, nextDelayMs: record.nextDelayMs }, last ? 'attempt failed, no attempts left' : 'attempt failed, will retry');
+      ended('failed', e.type);
+      // The message may quote the payload: logged only when asked for; `rebound status` shows it.
+      log.warn({ errorType: e.type, ...(logPayloads ? { err: record.message } : {}), nextDelayMs: record.nextDelayMs }, last ? 'attempt failed, no attempts left' : 'attempt failed, will retry');
       beat();
       // Make the failure visible in the job's state and the Web UI while it waits for its next
       // attempt; not awaited, so the retry is not held up (the failure's details carry it too).

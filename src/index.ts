@@ -28,6 +28,21 @@ export {
 } from './admin';
 export { connectClient, connectWorker, loadConfig, type ConfigOverrides, type ReboundConfig } from './config';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
+export {
+  codecEnvVars,
+  createCodecHandler,
+  createEncryptionCodec,
+  dataConverterFromEnv,
+  encryptedDataConverter,
+  keysFromEnv,
+  serveCodec,
+  type CodecServer,
+  type CodecServerOptions,
+  type EncryptionCodec,
+  type EncryptionKeys,
+  type ServeCodecOptions,
+} from './codec';
+export { installSdkMetrics, type MetricsOptions } from './metrics';
 export * from './errors';
 export {
   JobStatus,

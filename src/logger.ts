@@ -31,26 +31,51 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 const pinoToTemporal: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' };
 
+/** What the process's Temporal runtime is made with, besides its logger (see {@link installRuntimeLogger}). */
+export interface RuntimeSettings {
+  /**
+   * host:port where the SDK serves its own Prometheus metrics (worker, poller, task and request
+   * metrics) at `/metrics`. @defaultValue none: the SDK exports no metrics
+   */
+  prometheusAddress?: string;
+}
+
 /**
- * Sends the Temporal SDK's own logs, workflow logs among them, to `logger`. Takes effect once
- * per process, before the first worker connection; later calls do nothing.
+ * Sends the Temporal SDK's own logs, workflow logs among them, to `logger`, and makes the runtime
+ * with `settings`. Takes effect once per process, before the first worker connection; later
+ * calls do nothing (see {@link installedRuntime}).
  */
-export function installRuntimeLogger(logger: Logger): void {
+export function installRuntimeLogger(logger: Logger, settings: RuntimeSettings = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
+    const { prometheusAddress } = settings;
     Runtime.install({
+    telemetryOptions: prometheusAddress ? { metrics: { prometheus: { bindAddress: prometheusAddress } } } : undefined,
     logger: new DefaultLogger(pinoToTemporal[logger.level] ?? 'INFO', ({ level, message, meta }) => {
       // rebound logs each failed attempt itself, with the job's id, type and attempt.
       const quiet = message === 'Activity failed' || message === 'Activity completed';
       const method = quiet || level === 'TRACE' ? (quiet ? 'debug' : 'trace') : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
-      logger[method]({ ...meta }, message);
+      // The SDK's failure lines carry the error whole: its message and details may hold job data.
+      const error = quiet && meta?.error instanceof Error ? { error: { name: meta.error.name, type: (meta.error as { type?: unknown }).type } } : {};
+      logger[method]({ ...meta, ...error }, message);
     }),
     });
+    installed = { prometheusAddress };
   } catch (err) {
     // The process made its runtime already (a worker or connection created before): its logger stays.
     if (!(err instanceof IllegalStateError)) throw err;
+    installed = {};
   }
 }
 
 let runtimeInstalled = false;
+let installed: RuntimeSettings | undefined;
+
+/**
+ * The settings the process's runtime was made with, once {@link installRuntimeLogger} ran
+ * (empty when the runtime had been made before it); undefined before.
+ */
+export function installedRuntime(): RuntimeSettings | undefined {
+  return installed;
+}

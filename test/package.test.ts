@@ -45,6 +45,8 @@ describe('the rebound package', () => {
         JobModuleError: ['m', 'why'],
         UnknownJobTypeError: ['t', ['known.type']],
         PayloadValidationError: ['t', ['field: bad']],
+        SearchAttributesMissingError: ['default', [{ name: 'JobType', type: 'Keyword' }], []],
+        PortInUseError: ['127.0.0.1', 7233, 'its frontend'],
       };
       const classes = Object.keys(first).filter((k) => typeof first[k] === 'function' && first[k].prototype instanceof first.ReboundError);
       const out = { separate: first.ReboundError !== second.ReboundError, classes: {} };
@@ -67,6 +69,7 @@ describe('the rebound package', () => {
       expect.arrayContaining([
         'PermanentError', 'UnknownJobTypeError', 'PayloadValidationError', 'InvalidOptionsError', 'JobNotFoundError', 'JobNotDeadError',
         'WorkerUnavailableError', 'OperationNotFoundError', 'ServerUnreachableError', 'JobFailedError', 'JobModuleError', 'TemporalBinaryNotFoundError', 'UsageError',
+        'SearchAttributesMissingError', 'PortInUseError', 'NotTemporalServerError',
       ]),
     );
     for (const name of names) {

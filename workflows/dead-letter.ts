@@ -4,7 +4,7 @@
  * copy of the jobs: each dead job is its own parked workflow), raises alerts, and continues as
  * new before its history grows large.
  */
-import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   configureAlertsSignal,
@@ -259,7 +259,6 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
     const groups = [...state.stats.groups].filter((g) => g.deadNow > 0).sort((a, b) => b.deadNow - a.deadNow).slice(0, publishedGroupsLimit);
     upsertMemo({ published: { stats: { ...state.stats, groups }, at: new Date(publishedAt).toISOString() } satisfies PublishedStats });
   };
-  const publishDueIn = (now: number) => (changed ? Math.max(0, publishedAt + publishEveryMs - now) : undefined);
   publish();
 
   const reconcileEveryMs = input.reconcileEveryMs ?? minuteMs;
@@ -285,13 +284,18 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
 
   for (;;) {
     // The first dead job makes a look due at once: a wait begun while none was dead has no timeout.
-    const wake = () => state.outbox.length > 0 || workflowInfo().continueAsNewSuggested || reconcileDueIn(Date.now()) === 0 || publishDueIn(Date.now()) === 0;
-    const waits = [untilRateMayRecover(state, Date.now()), reconcileDueIn(Date.now()), publishDueIn(Date.now())].filter((ms): ms is number => ms !== undefined);
+    const wake = () => state.outbox.length > 0 || workflowInfo().continueAsNewSuggested || reconcileDueIn(Date.now()) === 0 || changed;
+    const waits = [untilRateMayRecover(state, Date.now()), reconcileDueIn(Date.now())].filter((ms): ms is number => ms !== undefined);
     if (waits.length === 0) await condition(wake);
     else await condition(wake, Math.max(1, Math.min(...waits)));
     if (reconcileDueIn(Date.now()) === 0) await reconcile();
     checkAlerts();
-    if (publishDueIn(Date.now()) === 0) publish();
+    if (changed) {
+      // At most once a second: what changes meanwhile goes out with it.
+      const rest = publishedAt + publishEveryMs - Date.now();
+      if (rest > 0) await sleep(rest, { summary: 'publish the counters' });
+      publish();
+    }
     if (state.outbox.length > 0) {
       const batch = state.outbox.splice(0, notifyBatchSize);
       try {

@@ -15,6 +15,11 @@ import {
   type TimelineEvent,
 } from '../src/contract';
 
+/** When a delayed job is to start, by the server's clock: its submit plus its delay. */
+export function runAtOf(input: JobInput): string {
+  return new Date(workflowInfo().startTime.getTime() + (input.startDelayMs ?? 0)).toISOString();
+}
+
 /** The state of a job that has just been submitted. */
 export function initialState(input: JobInput): JobState {
   return {
@@ -29,7 +34,10 @@ export function initialState(input: JobInput): JobState {
     totalAttempts: 0,
     attemptHistory: [],
     attemptsDropped: 0,
-    timeline: [{ at: workflowInfo().startTime.toISOString(), event: 'Submitted' }],
+    timeline: [
+      { at: workflowInfo().startTime.toISOString(), event: 'Submitted', ...(input.startDelayMs ? { detail: `to run at ${runAtOf(input)}` } : {}) },
+      ...(input.startDelayMs ? [{ at: new Date().toISOString(), event: 'Started' as const }] : []),
+    ],
     payloads: [{ round: 1, payload: input.payload }],
   };
 }

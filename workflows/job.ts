@@ -7,6 +7,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   continueAsNew,
   isCancellation,
@@ -124,6 +125,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
     mergeAttempts(state, [record]);
     if (state.status === JobStatus.Running && record.round === state.round) showWaiting(state, record);
   });
+  // A delayed job starts now: it is no longer `Scheduled`.
+  if (input.startDelayMs && !input.carried) upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Running }]);
   // A new run (after continue-as-new) shows what the last one did.
   if (state.status === JobStatus.DeadLettered) showDead(state);
   else showRunning(state);
@@ -136,8 +139,9 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
         : request.ifRound !== undefined && request.ifRound !== state.round
           ? `job "${state.jobId}" is in round ${state.round}, not ${request.ifRound}`
           : undefined;
-  /** True when `next` was applied already: it started this round, or ended the job. */
-  const isRepeat = (next: Pending): boolean => next.request.requestId !== undefined && next.request.requestId === state.appliedRequestId;
+  /** True when `next` was taken already: it started this round or ended the job, or it is accepted and about to. */
+  const isRepeat = (next: Pending): boolean =>
+    next.request.requestId !== undefined && (next.request.requestId === state.appliedRequestId || next.request.requestId === pending?.request.requestId);
   /** Why `next` cannot be applied now, or undefined when it can. */
   const problemOf = (next: Pending): string | undefined =>
     notDead(next.request) ?? (next.kind === 'retry' && next.request.retryPolicy ? resolveRetryOptions(state.retry, next.request.retryPolicy).problem : undefined);
@@ -151,7 +155,12 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
     else pending = next;
   };
   const onUpdate = async (next: Pending): Promise<JobState> => {
-    if (isRepeat(next)) return state;
+    if (isRepeat(next)) {
+      // The same request again (its sender retried after a crash): answer once the first is applied.
+      const first = pending;
+      if (first?.request.requestId === next.request.requestId) await condition(() => pending !== first);
+      return state;
+    }
     pending = next;
     await condition(() => pending !== next);
     if (next.refused) throw ApplicationFailure.create({ message: next.refused, type: 'PayloadValidationError', nonRetryable: true });
@@ -170,6 +179,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
   try {
     for (;;) {
       if (state.status === JobStatus.Running) {
+        // Cancelled before it ever ran (a delayed job, say): no attempt is made.
+        if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled before it ran');
         if (await runRound(state, input)) {
           upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Succeeded }, { key: sa.jobAttempts, value: state.totalAttempts }, ...clearedError]);
           if (state.round > 1) reports.send(state, 'succeededAfterRetry');

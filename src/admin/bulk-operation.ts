@@ -3,6 +3,7 @@
  * large for one workflow's input, and follow or control it by its operation id.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { askWorker } from '../client';
 import {
   abortSignal,
   bulkOperationWorkflowType,
@@ -23,7 +24,6 @@ import type { BulkOperation, WatchOptions } from './types';
  */
 export const maxJobsPerPart = 5_000;
 
-/** The progress of an operation, from the progress of each of its parts. */
 /** The asked and achieved rate of an operation whose parts ran one after another. */
 function rateOf(parts: BulkProgress[]): Pick<BulkProgress, 'rate' | 'achievedRate' | 'activeMs' | 'rateOutOfReach'> {
   const rate = parts[0].rate;
@@ -38,6 +38,7 @@ function rateOf(parts: BulkProgress[]): Pick<BulkProgress, 'rate' | 'achievedRat
   };
 }
 
+/** The progress of an operation, from the progress of each of its parts. */
 export function combineProgress(parts: BulkProgress[]): BulkProgress {
   const [first] = parts;
   const final = (p: BulkProgress) => p.state === 'Completed' || p.state === 'Aborted';
@@ -87,22 +88,48 @@ export async function startBulkOperation(
       staticSummary: `${base.kind} ${jobs.length} dead job(s) at ${base.rate}/s${part ? ` (part ${index + 1} of ${parts.length})` : ''}`,
     });
   }
-  return bulkOperationHandle(client, base.operationId, jobs.length, parts.length);
+  return bulkOperationHandle(client, taskQueue, base.operationId, jobs.length, parts.length);
 }
 
-/** A handle to operation `operationId`; `parts`, when not given, is read from its first part. */
-export function bulkOperationHandle(client: Client, operationId: string, matched = 0, parts?: number): BulkOperation {
+/** Parts an operation may have, at most: 5 million jobs. Bounds the count of its parts. */
+const maxParts = 1_000;
+
+/**
+ * A handle to operation `operationId`, run by the workers of `taskQueue`; `parts`, when not given,
+ * is counted from the server (no worker needed, so pause, resume and abort reach an operation
+ * while none runs).
+ */
+export function bulkOperationHandle(client: Client, taskQueue: string, operationId: string, matched = 0, parts?: number): BulkOperation {
   const first = client.workflow.getHandle(bulkPartWorkflowId(operationId));
   const known = <T>(call: Promise<T>): Promise<T> =>
     call.catch((err: unknown) => {
       throw err instanceof WorkflowNotFoundError ? new OperationNotFoundError(operationId) : err;
     });
+  /** Parts are started last to first: when the first exists, every part exists, and the first missing index ends them. */
+  const countParts = async () => {
+    await known(first.describe());
+    let count = 1;
+    while (count < maxParts) {
+      try {
+        await client.workflow.getHandle(bulkPartWorkflowId(operationId, count)).describe();
+        count++;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) break;
+        throw err;
+      }
+    }
+    return count;
+  };
   let cached: Promise<(typeof first)[]> | undefined;
   const partHandles = () =>
     (cached ??= (async () => {
-      const count = parts ?? (await known(first.query(bulkProgressQuery))).part?.of ?? 1;
+      const count = parts ?? (await countParts());
       return Array.from({ length: count }, (_, i) => client.workflow.getHandle(bulkPartWorkflowId(operationId, i)));
-    })());
+    })().catch((err: unknown) => {
+      // Not kept: the operation may be there on the next call.
+      cached = undefined;
+      throw err;
+    }));
   /** Signals every part still running; a part that has finished has nothing left to pause or abort. */
   const each = async (fn: (h: typeof first) => Promise<unknown>) => {
     const handles = await partHandles();
@@ -114,7 +141,19 @@ export function bulkOperationHandle(client: Client, operationId: string, matched
       ),
     );
   };
-  const progress = async () => combineProgress(await Promise.all((await partHandles()).map((h) => known(h.query(bulkProgressQuery)))));
+  const progress = async () => {
+    const handles = await partHandles();
+    return askWorker(client, taskQueue, {
+      what: `the progress of bulk operation ${operationId}`,
+      ask: async () => combineProgress(await Promise.all(handles.map((h) => known(h.query(bulkProgressQuery))))),
+      // A finished operation's result says it all, and needs no worker.
+      whenNoWorker: async () => {
+        const described = await Promise.all(handles.map((h) => known(h.describe())));
+        if (!described.every((d) => d.status.name === 'COMPLETED')) return undefined;
+        return combineProgress(await Promise.all(handles.map((h) => h.result() as Promise<BulkProgress>)));
+      },
+    });
+  };
   const finished = async () => {
     const results: BulkProgress[] = [];
     for (const h of await partHandles()) results.push((await known(h.result())) as BulkProgress);

@@ -4,11 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { readJob, type JobRecord } from '../client';
-import { JobStatus, cancelUpdate, deadLetterWorkflowId, defaultRetryPolicy, defaultTaskQueue, emptyDeadLetterStats, jobWorkflowId, retryUpdate, statsQuery, type DeadLetterStats } from '../contract';
+import { askWorker, readJob, workerAnswerTimeoutMs, workflowPollersListed, type JobRecord } from '../client';
+import { JobStatus, cancelUpdate, deadLetterWorkflowId, defaultRetryPolicy, defaultTaskQueue, emptyDeadLetterStats, jobWorkflowId, retryUpdate, statsQuery, type DeadLetterStats, type PublishedStats } from '../contract';
 import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, WorkerUnavailableError } from '../errors';
 import { JobRegistry, checkOptionKeys, resolveRetryPolicy, validatePayload } from '../jobs';
 import { bulkOperationHandle, maxJobsPerPart, startBulkOperation } from './bulk-operation';
+import { checkTaskQueue } from './check';
 import type { AdminOptions, BulkOptions, BulkSelection, DeadJobFilter, DeadJobSummary, DeadLetterAdmin, JobOperationResult, RetryRequestOptions } from './types';
 import { listDeadJobs } from './visibility';
 
@@ -18,6 +19,9 @@ const anyPolicy = { ...defaultRetryPolicy, initialIntervalMs: 1, maximumInterval
 const filterKeys: readonly (keyof DeadJobFilter)[] = ['type', 'errorType', 'group', 'since', 'until'];
 const bulkOptionKeys: readonly (keyof BulkOptions)[] = ['dryRun', 'rate', 'retryPolicy', 'reason', 'jobsPerPart'];
 const retryRequestKeys: readonly (keyof RetryRequestOptions)[] = ['payload', 'retryPolicy', 'reason'];
+
+/** Reads an export keeps in flight at once. */
+const exportReadsInFlight = 16;
 
 /** Creates the dead-letter admin API over a Temporal client. */
 export function createAdmin(options: AdminOptions): DeadLetterAdmin {
@@ -86,13 +90,66 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
     return { matched: jobs.length, ids, until, operation };
   }
 
+  /**
+   * The counters the queue published in its memo (at most a second old): read from the server's
+   * description of the queue's workflow, so no worker is asked, however busy the queue is. A
+   * queue that has published none yet (started by an older rebound) is asked.
+   */
   async function stats(): Promise<DeadLetterStats> {
+    let memo: { published?: PublishedStats } | undefined;
     try {
-      return await client.workflow.getHandle(deadLetterWorkflowId(taskQueue)).query(statsQuery);
+      memo = (await client.workflow.getHandle(deadLetterWorkflowId(taskQueue)).describe()).memo as typeof memo;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return emptyDeadLetterStats(taskQueue);
+      throw err;
+    }
+    return memo?.published?.stats ?? queryStats();
+  }
+
+  /** The queue's counters and every failure group, from its workflow (a worker answers). */
+  async function queryStats(): Promise<DeadLetterStats> {
+    const handle = client.workflow.getHandle(deadLetterWorkflowId(taskQueue));
+    try {
+      return await askWorker(client, taskQueue, {
+        what: "the dead-letter queue's counters",
+        ask: () => handle.query(statsQuery),
+        // A queue that never started has counted nothing: that needs no worker to say.
+        whenNoWorker: () => handle.describe().then(() => undefined),
+      });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       return emptyDeadLetterStats(taskQueue);
     }
+  }
+
+  /** Full records only: one read from the index alone would lack the payload and the attempts. */
+  async function* exportRecords(filter: DeadJobFilter): AsyncGenerator<JobRecord> {
+    if ((await workflowPollersListed(client, taskQueue)) === false) {
+      throw new WorkerUnavailableError(undefined, taskQueue, { what: "an export of dead jobs' full records", noPollers: true });
+    }
+    // Several reads in flight, records still in the list's order.
+    const read = async (jobId: string): Promise<JobRecord | undefined> => {
+      try {
+        return await readJob(client, jobId);
+      } catch (err) {
+        if (err instanceof JobNotFoundError) return undefined;
+        throw err;
+      }
+    };
+    const ahead: { jobId: string; record: Promise<JobRecord | undefined> }[] = [];
+    const next = async function* () {
+      const { jobId, record } = ahead.shift()!;
+      const got = await record;
+      if (got?.indexedOnly) throw new WorkerUnavailableError(jobId, taskQueue, { waitedMs: workerAnswerTimeoutMs });
+      if (got) yield got;
+    };
+    for await (const item of all(filter)) {
+      const record = read(item.jobId);
+      record.catch(() => undefined);
+      ahead.push({ jobId: item.jobId, record });
+      if (ahead.length >= exportReadsInFlight) yield* next();
+    }
+    while (ahead.length > 0) yield* next();
   }
 
   return {
@@ -125,20 +182,17 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
       ),
     retryAll: (filter, opts = {}) => bulk('retry', filter, opts),
     cancelAll: (filter, opts = {}) => bulk('cancel', filter, opts),
-    operation: (operationId) => bulkOperationHandle(client, operationId),
+    operation: (operationId) => bulkOperationHandle(client, taskQueue, operationId),
     stats,
     async groups() {
-      const { groups } = await stats();
+      // Every group, not only the largest the published counters carry.
+      const { groups } = await queryStats();
       return groups.filter((g) => g.deadNow > 0).sort((a, b) => b.deadNow - a.deadNow);
     },
-    async *export(filter = {}) {
-      for await (const item of all(filter)) {
-        try {
-          yield await readJob(client, item.jobId);
-        } catch (err) {
-          if (!(err instanceof JobNotFoundError)) throw err;
-        }
-      }
+    export: (filter = {}) => exportRecords(filter),
+    check: (opts = {}) => {
+      checkOptionKeys(opts, ['waitMs', 'pollMs'], 'check');
+      return checkTaskQueue({ client, taskQueue, listDead: () => all(), stats }, opts);
     },
   };
 }

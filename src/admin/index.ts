@@ -3,7 +3,7 @@
  * failure groups and export; alerting of a task queue's dead-letter queue.
  */
 export { createAdmin } from './create-admin';
-export { deadJobQuery, deadJobSummary } from './visibility';
+export { deadJobQuery, deadJobSummary, jobsQuery } from './visibility';
 export { alertConfigProblem, alertEnvVars, alertsFromEnv, configureAlerts } from './alerts';
 export { signalDeadLetterQueue } from './dead-letter-queue';
 export { combineProgress, maxJobsPerPart } from './bulk-operation';
@@ -12,10 +12,15 @@ export type {
   BulkOperation,
   BulkOptions,
   BulkSelection,
+  CheckDifference,
+  CheckOptions,
+  CheckReport,
+  DeadCounts,
   DeadJobFilter,
   DeadJobPage,
   DeadJobSummary,
   DeadLetterAdmin,
+  JobCounts,
   JobOperationResult,
   ListOptions,
   RetryRequestOptions,

@@ -149,6 +149,80 @@ export interface AdminOptions {
   jobs?: Iterable<JobDefinition<any, any>> | JobRegistry;
 }
 
+/** Options of {@link DeadLetterAdmin.check}. */
+export interface CheckOptions {
+  /**
+   * How long to keep reading while a difference remains, in milliseconds: visibility lags a moment
+   * behind the jobs, and the dead-letter queue hears of a dead job a moment after it dead-lettered.
+   * 0 reads once.
+   * @defaultValue 10000
+   */
+  waitMs?: number;
+  /** Time between two reads, in milliseconds. @defaultValue 500 */
+  pollMs?: number;
+}
+
+/** A task queue's jobs by status, as visibility counts them (the latest run of each job). */
+export interface JobCounts {
+  /** Every job of the task queue. */
+  submitted: number;
+  succeeded: number;
+  /** Dead-lettered and parked now. */
+  deadLettered: number;
+  /** Cancelled, or closed from outside (terminated, timed out) while running or dead. */
+  cancelled: number;
+  expired: number;
+  running: number;
+  /** Submitted with a delay or a time to run at that has not come yet. */
+  scheduled: number;
+  /** Jobs in none of the statuses above (a workflow that ended without recording how): each one is a difference. */
+  unaccounted: number;
+}
+
+/** Dead jobs now, in all, per job type and per error type. */
+export interface DeadCounts {
+  total: number;
+  byType: Record<string, number>;
+  byErrorType: Record<string, number>;
+}
+
+/** One thing {@link DeadLetterAdmin.check} found that does not add up. */
+export interface CheckDifference {
+  /**
+   * `unaccounted`: jobs in no status; `sum`: the statuses do not add up to the jobs submitted;
+   * `deadNow`, `deadNowByType`, `deadNowByErrorType`: the dead-letter queue's counters differ
+   * from the dead jobs visibility lists; `listedTwice`: a dead job listed more than once.
+   */
+  kind: 'unaccounted' | 'sum' | 'deadNow' | 'deadNowByType' | 'deadNowByErrorType' | 'listedTwice';
+  /** What differs, in one sentence. */
+  message: string;
+  /** The job type or error type it is about. */
+  key?: string;
+  /** The dead-letter queue's count (or the sum of the statuses). */
+  counted?: number;
+  /** What visibility lists (or the jobs submitted). */
+  listed?: number;
+  /** The jobs concerned, at most 20. */
+  jobIds?: string[];
+}
+
+/** What {@link DeadLetterAdmin.check} found. */
+export interface CheckReport {
+  taskQueue: string;
+  /** True when nothing differs: every job in exactly one status, every dead job counted once. */
+  ok: boolean;
+  jobs: JobCounts;
+  /** Dead jobs now as the dead-letter queue's counters say. */
+  counted: DeadCounts;
+  /** Dead jobs now as visibility lists them. */
+  listed: DeadCounts;
+  differences: CheckDifference[];
+  /** Reads made before the counts agreed, or the wait ran out. */
+  reads: number;
+  /** When the last read began. */
+  checkedAt: string;
+}
+
 /**
  * The operator API over a task queue's dead jobs. Lists read visibility (eventually consistent:
  * a job is listed a moment after it dead-lettered); single-job reads and changes go to the job
@@ -179,12 +253,36 @@ export interface DeadLetterAdmin {
   retryAll(filter: DeadJobFilter, options?: BulkOptions): Promise<BulkSelection>;
   /** Cancels every dead job matching `filter`, like {@link retryAll}. */
   cancelAll(filter: DeadJobFilter, options?: Omit<BulkOptions, 'retryPolicy'>): Promise<BulkSelection>;
-  /** A bulk operation started earlier, by id (not checked until it is used). */
+  /**
+   * A bulk operation started earlier, by id (not checked until it is used). Its `progress()` needs a
+   * worker unless the operation has finished: it throws `WorkerUnavailableError` at once when no
+   * worker polls the task queue, after 5 s when none answers.
+   */
   operation(operationId: string): BulkOperation;
-  /** The dead-letter queue's counters: dead now, dead-lettered, retried, cancelled, expired, per type and error type. */
+  /**
+   * The dead-letter queue's counters: dead now, dead-lettered, retried, cancelled, expired, per
+   * type and error type. They live in the queue's workflow, so a worker must answer: throws
+   * `WorkerUnavailableError` naming the task queue at once when no worker polls it, after 5 s when
+   * none answers (a queue that never started answers zeros without one).
+   */
   stats(): Promise<DeadLetterStats>;
-  /** Failure groups with dead jobs now, largest first. */
+  /** Failure groups with dead jobs now, largest first. Needs a worker, as {@link stats}. */
   groups(): Promise<FailureGroup[]>;
-  /** Full records of the dead jobs matching `filter`, one after another (for JSON Lines export). */
+  /**
+   * Full records of the dead jobs matching `filter`, one after another (for JSON Lines export).
+   * Each record comes from its job's workflow, so a worker must answer: throws
+   * `WorkerUnavailableError` before the first record when no worker polls the task queue, and at
+   * the first job no worker answers for, rather than yield a record without payload or attempts.
+   */
   export(filter?: DeadJobFilter): AsyncGenerator<JobRecord>;
+  /**
+   * Reconciles the task queue's jobs, for operators: from visibility's counts, that every job
+   * submitted is in exactly one status (submitted = succeeded + dead-lettered + cancelled +
+   * expired + running + scheduled), and that the dead-letter queue's counters of jobs dead now (in all, per
+   * job type and per error type) equal the dead jobs visibility lists, each counted once. Reads
+   * again while a difference remains, up to `waitMs` (visibility is eventually consistent), then
+   * reports what still differs, with the job ids concerned. Lists every dead job on each read.
+   * Needs a worker for the counters, as {@link stats}.
+   */
+  check(options?: CheckOptions): Promise<CheckReport>;
 }

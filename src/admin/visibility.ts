@@ -2,7 +2,9 @@
  * Dead jobs as visibility lists them: the query that selects them, and one page of them read
  * with the server's own page tokens, decoded through the client's data converter.
  */
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import { isGrpcServiceError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { TypedSearchAttributes, defaultPayloadConverter, type Payload, type SearchAttributePair } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { indexedJob, type ExecutionFacts } from '../client';
@@ -44,6 +46,14 @@ export function deadJobQuery(taskQueue: string, filter: DeadJobFilter = {}, clos
   // zeros from the query's time but not the stored one, so `<= '…01.120Z'` would miss `…01.120`.
   if (filter.until) parts.push(`${sa.deadLetteredAt.name} <= '${filter.until.toISOString().replace(/Z$/, '999999Z')}'`);
   return parts.join(' AND ');
+}
+
+/**
+ * The visibility query of the job workflows of a task queue (the latest run of each: a run that
+ * continued as new is left out), narrowed by `conditions`.
+ */
+export function jobsQuery(taskQueue: string, ...conditions: string[]): string {
+  return [`WorkflowType = '${jobWorkflowType}'`, `TaskQueue = ${quote(taskQueue, 'task queue')}`, `ExecutionStatus != 'ContinuedAsNew'`, ...conditions].join(' AND ');
 }
 
 /** A dead job's summary, from its execution info. */
@@ -89,18 +99,51 @@ async function decodeMemo(client: Client, fields: Record<string, Payload> | null
 
 const statusPrefix = 'WORKFLOW_EXECUTION_STATUS_';
 
+/** Bytes of a page token's check: the first bytes of the SHA-256 of the server's token. */
+const tokenCheckBytes = 4;
+
+const tokenCheck = (serverToken: Uint8Array) => createHash('sha256').update(serverToken).digest().subarray(0, tokenCheckBytes);
+
+/** The page token handed out: the server's, and a check that tells a token cut short or made up. */
+function encodePageToken(serverToken: Uint8Array): string {
+  return Buffer.concat([serverToken, tokenCheck(serverToken)]).toString('base64url');
+}
+
 /**
- * One page of the dead jobs matching `filter`. The page token is the server's, as base64url;
- * a token that does not decode is refused with `InvalidOptionsError`.
+ * The server's token inside a page token. Throws `InvalidOptionsError` naming it when it is not one
+ * this module handed out: the server answers a made-up token with an internal error, retried for
+ * some twenty seconds, or, for some, with the first page, as if no token had been given.
+ */
+function decodePageToken(pageToken: string): Buffer {
+  const bytes = /^[A-Za-z0-9_-]+$/.test(pageToken) ? Buffer.from(pageToken, 'base64url') : Buffer.alloc(0);
+  const serverToken = bytes.subarray(0, Math.max(0, bytes.length - tokenCheckBytes));
+  if (serverToken.length === 0 || !tokenCheck(serverToken).equals(bytes.subarray(serverToken.length)) || bytes.toString('base64url') !== pageToken) {
+    throw new InvalidOptionsError(`${pageTokenOf(pageToken)} is not one a listing gave (cut short, changed, or from another tool): pass the nextPageToken of the page before as it was printed, or leave the page token out for the first page`);
+  }
+  return serverToken;
+}
+
+const pageTokenOf = (pageToken: string) => `page token ${JSON.stringify(pageToken.length > 40 ? `${pageToken.slice(0, 40)}…` : pageToken)}`;
+
+/**
+ * One page of the dead jobs matching `filter`. The page token wraps the server's with a check;
+ * a token this function did not hand out is refused with `InvalidOptionsError` before the server
+ * sees it, as is one the server refuses (expired, or from other filters).
  */
 export async function listDeadJobs(client: Client, taskQueue: string, filter: DeadJobFilter, limit: number, pageToken?: string | null): Promise<DeadJobPage> {
   if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw new InvalidOptionsError(`limit must be a whole number from 1 to 1000, got ${limit}`);
-  const response = await client.workflowService.listWorkflowExecutions({
-    namespace: client.options.namespace,
-    query: deadJobQuery(taskQueue, filter),
-    pageSize: limit,
-    nextPageToken: pageToken ? Buffer.from(pageToken, 'base64url') : undefined,
-  });
+  if (pageToken !== undefined && pageToken !== null && typeof pageToken !== 'string') throw new InvalidOptionsError(`the page token must be a string, got ${JSON.stringify(pageToken)}`);
+  const query = deadJobQuery(taskQueue, filter);
+  const nextPageToken = pageToken ? decodePageToken(pageToken) : undefined;
+  let response: Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>;
+  try {
+    response = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize: limit, nextPageToken });
+  } catch (err) {
+    if (pageToken && isGrpcServiceError(err) && err.code === status.INVALID_ARGUMENT) {
+      throw new InvalidOptionsError(`the server refused ${pageTokenOf(pageToken)} (${err.details}): list again from the first page`, { cause: err });
+    }
+    throw err;
+  }
   const items = await Promise.all(
     (response.executions ?? []).map(async (raw) => {
       const statusName = temporal.api.enums.v1.WorkflowExecutionStatus[raw.status ?? 0] ?? '';
@@ -114,6 +157,6 @@ export async function listDeadJobs(client: Client, taskQueue: string, filter: De
       });
     }),
   );
-  const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : null;
+  const token = response.nextPageToken?.length ? encodePageToken(response.nextPageToken) : null;
   return { items, nextPageToken: token };
 }

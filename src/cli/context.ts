@@ -15,6 +15,8 @@ import { formatJson, renderTable } from './format';
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** Where `--payload -` reads from. @defaultValue `process.stdin` */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /** Exit codes of every command (the CLI contract). */
@@ -31,6 +33,8 @@ export const ExitCode = {
 export type GlobalOptions = {
   address?: string;
   namespace?: string;
+  /** The profile of Temporal's config file (TEMPORAL_PROFILE otherwise). */
+  profile?: string;
   taskQueue?: string;
   jobs?: string;
 };
@@ -60,8 +64,8 @@ export interface CliContext {
 
 /** Reads the global options of `cmd`: overrides only what was given, so the environment still applies. */
 export function configFromOptions(cmd: Command, env: NodeJS.ProcessEnv = process.env): ReboundConfig {
-  const { address, namespace, taskQueue } = cmd.optsWithGlobals<GlobalOptions>();
-  return loadConfig({ address, namespace, taskQueue }, env);
+  const { address, namespace, profile, taskQueue } = cmd.optsWithGlobals<GlobalOptions>();
+  return loadConfig({ address, namespace, profile, taskQueue }, env);
 }
 
 /** gRPC status codes that mean the server went away, not that the operation was refused. */

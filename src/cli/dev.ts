@@ -3,9 +3,10 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { startDevEncryption, type DevEncryption } from '../codec';
 import { UsageError } from '../errors';
 import { createLogger } from '../logger';
-import { defaultDbFile, exampleJobModule, findTemporalBinary, installTemporalCli, localTemporalBinary, runDemo, sdkDownload, startDev } from '../dev';
+import { defaultDbFile, exampleJobModule, findTemporalBinary, installTemporalCli, localTemporalBinary, reboundHome, runDemo, sdkDownload, startDev } from '../dev';
 import { loadJobModule } from '../worker';
 import { withClient, type CliContext } from './context';
 import { renderFacts, renderTable } from './format';
@@ -17,6 +18,7 @@ interface DevOpts {
   uiPort: number;
   db?: string;
   demo?: boolean;
+  encrypt?: boolean;
 }
 
 /**
@@ -46,9 +48,10 @@ export function addDevCommand(program: Command, ctx: CliContext): void {
     .option('--ui-port <n>', 'Web UI port', parseIntegerOption, 8233)
     .option('--db <file>', `SQLite file that keeps the jobs across restarts (default ${path.relative(process.cwd(), defaultDbFile()) || defaultDbFile()})`)
     .option('--demo', 'run the example job types, submit a handful of jobs once ready, and show how to operate the dead ones')
+    .option('--encrypt', "encrypt payloads with REBOUND_CODEC_KEYS, else a key made into .rebound/codec.env; serve the codec server (UI port + 2) and point the Web UI at it")
     .addHelpText('after', `\n--address is not used: the server listens on 127.0.0.1:<port>.\nWithout --jobs (or REBOUND_JOBS), the worker runs rebound's example job types (${exampleJobModule}).`)
     .action(async (opts: DevOpts, cmd: Command) => {
-      const { namespace, taskQueue } = ctx.config(cmd);
+      const { namespace, taskQueue, dataConverter } = ctx.config(cmd);
       const given = await ctx.jobs(cmd);
       if (given && opts.demo) throw new UsageError('--demo runs the example job types: leave out --jobs (and REBOUND_JOBS) to use it');
       const module = given ?? (await loadJobModule(exampleJobModule));
@@ -58,10 +61,13 @@ export function addDevCommand(program: Command, ctx: CliContext): void {
       const logger = createLogger({ level: process.env.LOG_LEVEL ?? (opts.demo ? 'error' : 'warn') });
       const abortDemo = new AbortController();
       let dev: Awaited<ReturnType<typeof startDev>> | undefined;
+      let encryption: DevEncryption | undefined;
       const signals = untilSignal(ctx, () => void dev?.server.stop());
       try {
         ctx.warn('Starting the Temporal dev server and a worker...');
-        dev = await startDev({ binary, port: opts.port, uiPort: opts.uiPort, dbFile: opts.db, namespace, taskQueue, logger, jobs: module.jobs });
+        if (opts.encrypt) encryption = await startDevEncryption({ keyFile: path.join(reboundHome(), 'codec.env'), uiPort: opts.uiPort });
+        const codec = { dataConverter: encryption?.dataConverter ?? dataConverter, uiCodecEndpoint: encryption?.server.url };
+        dev = await startDev({ binary, port: opts.port, uiPort: opts.uiPort, dbFile: opts.db, namespace, taskQueue, logger, jobs: module.jobs, ...codec });
         const { config, server } = dev;
         ctx.print(
           renderFacts([
@@ -69,8 +75,11 @@ export function addDevCommand(program: Command, ctx: CliContext): void {
             ['Web UI', server.uiUrl],
             ['Database', dev.dbFile],
             ['Worker', `task queue "${config.taskQueue}": ${dev.jobTypes.join(', ')}`],
+            ['Encryption', encryption && `key "${encryption.keyId}" from ${encryption.keyFile ?? 'REBOUND_CODEC_KEYS'}${encryption.created ? ' (made now: keep it)' : ''}`],
+            ['Codec server', encryption?.server.url],
           ]),
         );
+        if (encryption?.keyFile) ctx.print(`Keys for the CLI in other terminals:  set -a; . ${path.relative(process.cwd(), encryption.keyFile)}; set +a`);
         const flags = server.address === '127.0.0.1:7233' ? '' : ` --address ${server.address}`;
         // Under `npm run demo` the CLI is not on the PATH, but `npx rebound` finds it.
         const self = process.env.npm_lifecycle_event ? 'npx rebound' : 'rebound';
@@ -105,6 +114,7 @@ export function addDevCommand(program: Command, ctx: CliContext): void {
           await dev.stop();
           ctx.warn('Stopped.');
         }
+        await encryption?.server.close();
         signals.dispose();
       }
     });

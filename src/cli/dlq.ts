@@ -9,8 +9,16 @@ import type { ReboundConfig } from '../config';
 import type { BulkProgress, DeadLetterCounters } from '../contract';
 import { UsageError } from '../errors';
 import { ExitCode, type CliContext } from './context';
-import { cell, formatJsonLine, formatTimeAgo, jobDocument, printJob, renderFacts } from './format';
-import { parseIntegerInRange, parseIntegerOption, parseJsonOption, parseTimeOption } from './options';
+import { cell, deadJobsUiLink, formatJsonLine, formatTimeAgo, jobDocument, jobUiLink, printJob, renderFacts, webUiUrl } from './format';
+import { parseIntegerInRange, parseIntegerOption, parseTimeOption } from './options';
+import { payloadGiven, payloadOptions, readPayload, type PayloadOpts } from './payload';
+
+/** A link to a job's page in the Web UI, when the UI's address is known. */
+export function uiLinkOf(ctx: CliContext, cmd: Command, workflowId: string): string | undefined {
+  const config = ctx.config(cmd);
+  const ui = webUiUrl(config);
+  return ui && jobUiLink(ui, config.namespace, workflowId);
+}
 
 /** The filter options every selecting command takes. */
 interface FilterOpts {
@@ -80,6 +88,9 @@ function addListCommand(dlq: Command, ctx: CliContext): void {
         page.items.map((i) => [i.jobId, i.type, i.errorType, cell(i.message, 50), i.attempts, formatTimeAgo(i.deadLetteredAt)]),
       );
       if (page.nextPageToken) ctx.print(`More: rebound dlq list --page-token ${page.nextPageToken} (with the same filters)`);
+      const config = ctx.config(cmd);
+      const ui = webUiUrl(config);
+      if (ui) ctx.print(`In the Web UI: ${deadJobsUiLink(ui, config.namespace, config.taskQueue)}`);
     });
 }
 
@@ -92,7 +103,7 @@ function addShowCommand(dlq: Command, ctx: CliContext): void {
     .action(async (jobId: string, opts: { json?: boolean }, cmd: Command) => {
       const record = await withAdmin(ctx, cmd, (admin) => admin.get(jobId));
       if (opts.json) ctx.printJson(jobDocument(record));
-      else printJob(ctx, record, { stack: true });
+      else printJob(ctx, record, { stack: true, uiLink: uiLinkOf(ctx, cmd, record.workflowId) });
     });
 }
 
@@ -105,10 +116,10 @@ interface SelectOpts extends FilterOpts {
 }
 
 /** Ids or `--all` with filters, never both, never neither; options of the other form are refused. */
-function checkSelection(verb: string, jobIds: string[], opts: SelectOpts & { payload?: unknown }): void {
+function checkSelection(verb: string, jobIds: string[], opts: SelectOpts & PayloadOpts): void {
   if (opts.all && jobIds.length > 0) throw new UsageError(`give job ids or --all, not both (dlq ${verb})`);
   if (!opts.all && jobIds.length === 0) throw new UsageError(`give one or more job ids, or --all (dlq ${verb})`);
-  if (opts.all && opts.payload !== undefined) throw new UsageError('--payload applies to jobs given by id, not to --all');
+  if (opts.all && payloadGiven(opts)) throw new UsageError('--payload and --payload-file apply to jobs given by id, not to --all');
   if (!opts.all) {
     const bulkOnly = [hasFilter(opts) && 'filters (--type, --error, --group, --since, --until)', opts.rate !== undefined && '--rate', opts.dryRun && '--dry-run'].filter(Boolean);
     if (bulkOnly.length > 0) throw new UsageError(`${bulkOnly.join(', ')} apply only with --all`);
@@ -133,20 +144,21 @@ function selectOptions(cmd: Command, verb: string): Command {
 }
 
 function addRetryCommand(dlq: Command, ctx: CliContext): void {
-  selectOptions(dlq.command('retry').description('Retry dead jobs in a new round of attempts: by id (optionally with a corrected payload), or --all matching filters'), 'retry')
-    .option('--payload <json>', "with ids: the corrected payload, checked against the job type's schema", parseJsonOption)
+  const retry = selectOptions(dlq.command('retry').description('Retry dead jobs in a new round of attempts: by id (optionally with a corrected payload), or --all matching filters'), 'retry');
+  payloadOptions(retry, "with ids: the corrected payload, checked against the job type's schema", "default the job's own")
     .option('--max-attempts <n>', 'attempts in the new round, the first included', parseIntegerOption)
     .option('--json', 'print one JSON document: per-id results, or { matched, done, ... } once --all has finished')
-    .action(async (jobIds: string[], opts: SelectOpts & { payload?: unknown; maxAttempts?: number }, cmd: Command) => {
+    .action(async (jobIds: string[], opts: SelectOpts & PayloadOpts & { maxAttempts?: number }, cmd: Command) => {
       checkSelection('retry', jobIds, opts);
       const retryPolicy = opts.maxAttempts === undefined ? undefined : { maximumAttempts: opts.maxAttempts };
       if (opts.all) {
         await runBulk(ctx, cmd, 'retry', opts, (admin) => admin.retryAll(filterOf(opts), { rate: opts.rate, dryRun: opts.dryRun, retryPolicy, reason: opts.reason }));
         return;
       }
+      const payload = await readPayload(opts, ctx.io.stdin ?? process.stdin, "without a payload option, the job keeps its own");
       // A corrected payload is checked against its type's schema before it is sent.
-      if (opts.payload !== undefined) await ctx.requireJobs(cmd, 'dlq retry --payload');
-      const results = await withAdmin(ctx, cmd, (admin) => admin.retry(jobIds, { payload: opts.payload, retryPolicy, reason: opts.reason }));
+      if (payload.given) await ctx.requireJobs(cmd, 'dlq retry --payload');
+      const results = await withAdmin(ctx, cmd, (admin) => admin.retry(jobIds, { payload: payload.given ? payload.value : undefined, retryPolicy, reason: opts.reason }));
       printResults(ctx, 'Retried', results, opts.json);
     });
 }
@@ -249,14 +261,17 @@ function addOperationCommand(dlq: Command, ctx: CliContext): void {
       if (actions.length > 1) throw new UsageError(`give at most one of --pause, --resume, --abort`);
       const { operation, progress } = await withAdmin(ctx, cmd, async (admin) => {
         const op = admin.operation(operationId);
-        if (actions[0]) await op[actions[0]]();
+        if (actions[0]) {
+          await op[actions[0]]();
+          // Said before the progress is read: it needs a worker, the signal did not.
+          ctx.warn(`Sent ${actions[0]} to operation ${operationId}.`);
+        }
         return { operation: op, progress: await op.progress() };
       });
       if (opts.json) {
         ctx.printJson({ ...progress, workflowId: operation.workflowId });
         return;
       }
-      if (actions[0]) ctx.warn(`Sent ${actions[0]} to operation ${operationId}.`);
       ctx.print(
         renderFacts([
           ['Operation', progress.operationId],
@@ -328,8 +343,8 @@ function addExportCommand(dlq: Command, ctx: CliContext): void {
     .action(async (opts: FilterOpts & { out?: string }, cmd: Command) => {
       // Open the file first, so that a bad path fails before anything is read.
       const file = opts.out ? await open(opts.out, 'w') : undefined;
+      let count = 0;
       try {
-        let count = 0;
         await withAdmin(ctx, cmd, async (admin) => {
           for await (const record of admin.export(filterOf(opts))) {
             const line = formatJsonLine(jobDocument(record));
@@ -339,6 +354,10 @@ function addExportCommand(dlq: Command, ctx: CliContext): void {
           }
         });
         if (opts.out) ctx.warn(`Exported ${plural(count, 'dead job')} to ${opts.out}.`);
+      } catch (err) {
+        // Every line written is a full record; the export as a whole is not: say where it stopped.
+        ctx.warn(`Export stopped after ${plural(count, 'full record')}${opts.out ? ` written to ${opts.out}` : ''}: it is incomplete.`);
+        throw err;
       } finally {
         await file?.close();
       }

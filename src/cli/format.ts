@@ -5,7 +5,8 @@
 import Table from 'cli-table3';
 import ms from 'ms';
 import type { JobRecord } from '../client';
-import { JobStatus, jobWorkflowId } from '../contract';
+import { JobStatus, jobWorkflowId, jobWorkflowType } from '../contract';
+import type { ReboundConfig } from '../config';
 import type { CliContext } from './context';
 
 const undefinedAsNull = (_key: string, v: unknown): unknown => (v === undefined ? null : v);
@@ -83,7 +84,26 @@ export function jobDocument(record: JobRecord): Record<string, unknown> {
 }
 
 /** A job for people: key facts, the attempt history as a table and, with `stack`, the last failure's stack. */
-export function printJob(ctx: CliContext, record: JobRecord, { stack = false }: { stack?: boolean } = {}): void {
+/** The Temporal Web UI's address, when known: `REBOUND_UI_URL`, or the dev server's own UI when the address is the dev server's default. */
+export function webUiUrl(config: Pick<ReboundConfig, 'address'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const given = env.REBOUND_UI_URL?.trim();
+  if (given) return given.replace(/\/+$/, '');
+  return ['127.0.0.1:7233', 'localhost:7233'].includes(config.address) ? 'http://127.0.0.1:8233' : undefined;
+}
+
+/** A link that opens a job's workflow in the Web UI. */
+export function jobUiLink(uiUrl: string, namespace: string, workflowId: string): string {
+  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** A link that opens the Web UI's list on a task queue's dead jobs. */
+export function deadJobsUiLink(uiUrl: string, namespace: string, taskQueue: string): string {
+  const query = `WorkflowType="${jobWorkflowType}" AND JobStatus="${JobStatus.DeadLettered}" AND TaskQueue="${taskQueue}"`;
+  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`;
+}
+
+/** A job for people: key facts (with a link to its page in the Web UI, given one), the attempt history as a table and, with `stack`, the last failure's stack. */
+export function printJob(ctx: CliContext, record: JobRecord, { stack = false, uiLink }: { stack?: boolean; uiLink?: string } = {}): void {
   // A record without a retry policy came from the server's search attributes: no worker answered the query.
   const fromQuery = !record.indexedOnly;
   const dead = record.status === JobStatus.DeadLettered;
@@ -100,6 +120,7 @@ export function printJob(ctx: CliContext, record: JobRecord, { stack = false }: 
       ['Dead since', dead ? formatTimeAgo(record.deadLetteredAt) : undefined],
       ['Expires', dead ? formatTime(record.expiresAt) : undefined],
       ['Reason', record.reason],
+      ['Web UI', uiLink],
     ]),
   );
   if (!fromQuery) {

@@ -6,6 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { addCheckCommand } from './check';
+import { addCodecServerCommand } from './codec-server';
 import { addConsoleCommand } from './console';
 import { createCliContext, errorMessage, exitCodeFor, type CliContext, type CliIo } from './context';
 import { addDevCommand } from './dev';
@@ -43,6 +45,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--address <host:port>', 'Temporal frontend (env TEMPORAL_ADDRESS, default 127.0.0.1:7233)')
     .option('--namespace <name>', 'Temporal namespace (env TEMPORAL_NAMESPACE, default "default")')
     .option('--task-queue <name>', "rebound's task queue (env REBOUND_TASK_QUEUE, default \"rebound\")")
+    .option('--profile <name>', "profile of Temporal's config file (env TEMPORAL_PROFILE)")
     .option('--jobs <module>', 'your job types: a module exporting defineJob() results, by path or package name (env REBOUND_JOBS)')
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({ writeOut: (s) => void ctx.io.stdout.write(s), writeErr: (s) => void ctx.io.stderr.write(s) })
@@ -55,7 +58,9 @@ export function buildProgram(ctx: CliContext): Command {
   addSubmitCommand(program, ctx);
   addStatusCommand(program, ctx);
   registerDlqCommands(program, ctx);
+  addCheckCommand(program, ctx);
   addConsoleCommand(program, ctx);
+  addCodecServerCommand(program, ctx);
   return program;
 }
 

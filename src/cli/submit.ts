@@ -6,11 +6,12 @@ import type { Command } from 'commander';
 import { createJobClient, readJob, type JobRecord } from '../client';
 import { JobStatus } from '../contract';
 import type { CliContext } from './context';
+import { uiLinkOf } from './dlq';
 import { jobDocument, printDeadHints, printJob } from './format';
-import { parseDurationOption, parseIntegerOption, parseJsonOption, parseNumberOption } from './options';
+import { parseDurationOption, parseIntegerOption, parseNumberOption } from './options';
+import { payloadOptions, readPayload, type PayloadOpts } from './payload';
 
-interface SubmitOpts {
-  payload: unknown;
+interface SubmitOpts extends PayloadOpts {
   id?: string;
   maxAttempts?: number;
   initialInterval?: Duration;
@@ -22,11 +23,11 @@ interface SubmitOpts {
 
 /** Adds `rebound submit`. */
 export function addSubmitCommand(program: Command, ctx: CliContext): void {
-  program
+  const submit = program
     .command('submit')
     .description('Submit a job; with --wait, wait until it succeeded, dead-lettered, was cancelled or expired')
-    .argument('<type>', 'job type, one of the job module\'s (--jobs)')
-    .option('--payload <json>', 'the payload, as JSON (default {})', parseJsonOption)
+    .argument('<type>', 'job type, one of the job module\'s (--jobs)');
+  payloadOptions(submit, 'the payload', 'default {}')
     .option('--id <id>', 'your id for the job; one id runs at most once (default a random UUID)')
     .option('--max-attempts <n>', "attempts per round, the first included (default the type's)", parseIntegerOption)
     .option('--initial-interval <duration>', 'delay before the first retry, e.g. 500ms, 2s', parseDurationOption)
@@ -35,10 +36,11 @@ export function addSubmitCommand(program: Command, ctx: CliContext): void {
     .option('--wait', 'wait until the job settles; exit 0 whichever way it ended (the output says which)')
     .option('--json', 'print one JSON document: { jobId, workflowId, runId, created } (with --wait also status, attempts, result | error)')
     .action(async (type: string, opts: SubmitOpts, cmd: Command) => {
+      const payload = await readPayload(opts, ctx.io.stdin ?? process.stdin, 'without a payload option, the payload is {}');
       const module = await ctx.requireJobs(cmd, 'rebound submit');
       await ctx.withClient(cmd, async (client, config) => {
         const jobs = createJobClient({ client, jobs: module.jobs, taskQueue: config.taskQueue });
-        const handle = await jobs.submit(type, opts.payload ?? {}, {
+        const handle = await jobs.submit(type, payload.given ? payload.value : {}, {
           jobId: opts.id,
           retry: {
             maximumAttempts: opts.maxAttempts,
@@ -98,6 +100,6 @@ export function addStatusCommand(program: Command, ctx: CliContext): void {
         ctx.printJson(jobDocument(record));
         return;
       }
-      printJob(ctx, record);
+      printJob(ctx, record, { uiLink: uiLinkOf(ctx, cmd, record.workflowId) });
     });
 }

@@ -3,4 +3,5 @@
  */
 export { createJobClient } from './job-client';
 export { readJob, indexedJob, isClosedFromOutside, statusOnceClosed, type ExecutionFacts, type IndexedJob } from './read-job';
+export { askWorker, workerAnswerTimeoutMs, workflowPollersListed, type AskWorkerOptions } from './worker-presence';
 export type { JobClient, JobClientOptions, JobHandle, JobRecord, SubmitOptions } from './types';

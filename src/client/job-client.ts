@@ -2,17 +2,27 @@
  * The application client: submit jobs, follow them, read their results.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Priority } from '@temporalio/common';
 import { JobStatus, defaultTaskQueue, jobWorkflowId, jobWorkflowType, limits, searchAttributes as sa, type JobInput } from '../contract';
 import { InvalidOptionsError, JobFailedError, PayloadTooLargeError, PayloadValidationError } from '../errors';
-import { JobRegistry, checkOptionKeys, resolveRetryPolicy, validatePayload } from '../jobs';
+import { JobRegistry, checkOptionKeys, resolveRetryPolicy, toMs, validatePayload } from '../jobs';
 import { readJob } from './read-job';
 import { waitUntilSettled } from './settle';
 import type { JobClient, JobClientOptions, JobHandle, JobRecord, SubmitOptions } from './types';
 
 /** Statuses at which {@link JobHandle.settled} returns. */
 const settledStatuses: readonly JobStatus[] = [JobStatus.Succeeded, JobStatus.DeadLettered, JobStatus.Cancelled, JobStatus.Expired];
+
+/** How long a submit asks its job to wait before it starts; undefined for at once. */
+function delayOf({ delay, runAt }: SubmitOptions): number | undefined {
+  if (delay !== undefined && runAt !== undefined) throw new InvalidOptionsError('give delay or runAt, not both');
+  if (delay !== undefined) return toMs(delay, 'delay');
+  if (runAt === undefined) return undefined;
+  if (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())) throw new InvalidOptionsError(`runAt must be a valid Date, got ${JSON.stringify(runAt)}`);
+  const ms = runAt.getTime() - Date.now();
+  return ms > 0 ? toMs(ms, 'runAt (from now)') : undefined;
+}
 
 /** The size of `value` as JSON, in bytes (what the server is sent, before any codec). */
 function jsonBytes(type: string, value: unknown): number {
@@ -23,7 +33,7 @@ function jsonBytes(type: string, value: unknown): number {
   }
 }
 
-const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority'];
+const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority', 'delay', 'runAt'];
 
 function makeHandle(client: Client, jobId: string, runId: string | undefined, created: boolean): JobHandle {
   const status = () => readJob(client, jobId);
@@ -42,6 +52,20 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
     created,
     status,
     settled,
+    async cancel() {
+      const handle = client.workflow.getHandle(jobWorkflowId(jobId));
+      try {
+        // A job still waiting for its time has run no code: nothing to let finish, and the server
+        // would hold a cancel request until then.
+        const scheduled = (await handle.describe()).typedSearchAttributes.get(sa.jobStatus) === JobStatus.Scheduled;
+        if (scheduled) await handle.terminate('cancelled before it ran');
+        else await handle.cancel();
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // Ended already (cancelling a closed workflow answers "not found"), or never was.
+        await readJob(client, jobId);
+      }
+    },
     async result<R>() {
       // From the server's records alone: the workflow's result, or the dead job's indexed error.
       const { job, outcome } = await waitUntilSettled(client, jobId);
@@ -71,7 +95,8 @@ export function createJobClient(options: JobClientOptions): JobClient {
     if (opts.priority !== undefined && !(Number.isInteger(opts.priority) && opts.priority >= 1 && opts.priority <= 5)) {
       throw new InvalidOptionsError(`priority must be a whole number from 1 (first) to 5 (last), 3 being the server's default, got ${JSON.stringify(opts.priority)}`);
     }
-    const input: JobInput = { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs };
+    const startDelayMs = delayOf(opts);
+    const input: JobInput = { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs, ...(startDelayMs ? { startDelayMs } : {}) };
     try {
       const handle = await client.workflow.start(jobWorkflowType, {
         workflowId: jobWorkflowId(jobId),
@@ -80,8 +105,9 @@ export function createJobClient(options: JobClientOptions): JobClient {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
           { key: sa.jobType, value: type },
-          { key: sa.jobStatus, value: JobStatus.Running },
+          { key: sa.jobStatus, value: startDelayMs ? JobStatus.Scheduled : JobStatus.Running },
         ],
+        ...(startDelayMs === undefined ? {} : { startDelay: startDelayMs }),
         staticSummary: `${type} ${jobId}`,
         ...(opts.priority === undefined ? {} : { priority: { priorityKey: opts.priority } satisfies Priority }),
       });

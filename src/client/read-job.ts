@@ -2,10 +2,12 @@
  * Reading a job's record: through its workflow's state query, or, when no worker answers, from
  * what the server indexed about it.
  */
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import { JobStatus, finalStatuses, jobWorkflowId, searchAttributes as sa, stateQuery } from '../contract';
-import { JobNotFoundError } from '../errors';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { ServiceError, WorkflowNotFoundError, isGrpcServiceError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
+import { JobStatus, finalStatuses, jobWorkflowId, searchAttributes as sa, stateQuery, type JobState } from '../contract';
+import { JobNotFoundError, ReboundError } from '../errors';
 import type { JobRecord } from './types';
+import { workerAnswerTimeoutMs, workflowPollersListed } from './worker-presence';
 
 /**
  * Execution statuses that close a job's workflow without the workflow recording it (terminated
@@ -90,22 +92,38 @@ function recordFromIndex(job: IndexedJob): JobRecord {
   };
 }
 
-/** Reads a job's record through its state query, or from its description when no worker answers. Throws `JobNotFoundError`. */
+/**
+ * Reads a job's record through its state query. When no worker answers, returns what the server
+ * indexed (`indexedOnly`): at once when the server lists no poller of the job's task queue, else
+ * after {@link workerAnswerTimeoutMs}. Throws `JobNotFoundError`.
+ */
 export async function readJob(client: Client, jobId: string, runId?: string): Promise<JobRecord> {
   const handle = client.workflow.getHandle(jobWorkflowId(jobId), runId);
+  let description: WorkflowExecutionDescription;
   try {
-    const state = await client.connection.withDeadline(Date.now() + 5_000, () => handle.query(stateQuery));
-    const record: JobRecord = { ...state, workflowId: handle.workflowId, runId };
-    // Without this, a terminated job reads `Running` (or `DeadLettered`) for ever, and `settled()` never returns.
-    if (finalStatuses.includes(state.status)) return record;
-    return { ...record, status: statusOnceClosed(state.status, (await handle.describe()).status.name) };
+    description = await handle.describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new JobNotFoundError(jobId);
-    try {
-      return recordFromIndex(indexedJob(await handle.describe(), jobId));
-    } catch (describeErr) {
-      if (describeErr instanceof WorkflowNotFoundError) throw new JobNotFoundError(jobId);
-      throw err;
-    }
+    throw err;
   }
+  if ((await workflowPollersListed(client, description.taskQueue)) === false) return recordFromIndex(indexedJob(description, jobId));
+  // A delayed job has run no code yet: the server would hold a query until it has.
+  const indexed = indexedJob(description, jobId);
+  if (indexed.status === JobStatus.Scheduled && description.status.name === 'RUNNING') return recordFromIndex(indexed);
+  let state: JobState;
+  try {
+    state = await client.connection.withDeadline(Date.now() + workerAnswerTimeoutMs, () => handle.query(stateQuery));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new JobNotFoundError(jobId);
+    // rebound's own errors (a payload the codec cannot decrypt, say) say what is wrong: not a worker's silence.
+    if (err instanceof ReboundError) throw err;
+    // The server going away is not a worker's silence: say so rather than answer from the index.
+    const cause = err instanceof ServiceError ? err.cause : err;
+    if (isGrpcServiceError(cause) && cause.code === grpcStatus.UNAVAILABLE) throw err;
+    return recordFromIndex(indexedJob(description, jobId));
+  }
+  const record: JobRecord = { ...state, workflowId: handle.workflowId, runId };
+  // Without this, a terminated job reads `Running` (or `DeadLettered`) for ever, and `settled()` never returns.
+  if (finalStatuses.includes(state.status) || description.status.name === 'RUNNING') return record;
+  return { ...record, status: statusOnceClosed(state.status, description.status.name) };
 }

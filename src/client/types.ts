@@ -2,6 +2,7 @@
  * The application client's types: what submit takes, what a handle does, what a job record holds.
  */
 import type { Client } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import type { JobState, RetryOptions } from '../contract';
 import type { JobDefinition, JobRegistry } from '../jobs';
 
@@ -15,6 +16,13 @@ export interface SubmitOptions {
   jobId?: string;
   /** Overrides of the type's retry policy for this job. @defaultValue the type's policy */
   retry?: RetryOptions;
+  /**
+   * Start the job this long from now (its status is `Scheduled` until then). The server holds
+   * it: no worker slot is taken while it waits. Not with `runAt`. @defaultValue at once
+   */
+  delay?: Duration;
+  /** Start the job at this time (`Scheduled` until then); a time past starts it at once. Not with `delay`. @defaultValue at once */
+  runAt?: Date;
   /**
    * Temporal task priority, from 1 (taken first) to 5 (taken last). Best effort: the server's
    * matcher hands out tasks of a queue by priority when several wait; a running attempt is never
@@ -49,6 +57,12 @@ export interface JobHandle {
   settled(): Promise<JobRecord>;
   /** Waits for the job; returns the handler's result, or throws `JobFailedError` when the job dead-lettered, was cancelled or expired. */
   result<R = unknown>(): Promise<R>;
+  /**
+   * Asks the job to stop and end `Cancelled`, whatever it is doing: a scheduled job never runs,
+   * a running attempt is cancelled (its `ctx.signal` aborts), a dead job leaves the queue. A job
+   * that has ended already stays as it is. Throws `JobNotFoundError`.
+   */
+  cancel(): Promise<void>;
 }
 
 /** Options of {@link createJobClient}. */

@@ -8,6 +8,8 @@ import type { AttemptTimeouts, ResolvedRetryPolicy, RetryOptions } from './retry
 
 /** Where a job is in its life. */
 export const JobStatus = {
+  /** Submitted with a delay or a time to run at, which has not come yet. */
+  Scheduled: 'Scheduled',
   Running: 'Running',
   Succeeded: 'Succeeded',
   DeadLettered: 'DeadLettered',
@@ -67,6 +69,8 @@ export interface JobInput {
   retentionMs: number;
   /** How long before expiry the job is reported as expiring. @defaultValue one day */
   expiryWarningMs?: number;
+  /** How long after submit a delayed job was to start (it was submitted with a delay or a time to run at). */
+  startDelayMs?: number;
   /** State carried across continue-as-new; absent on the first run. */
   carried?: JobState;
 }

@@ -37,6 +37,10 @@ export interface DevOptions {
   alerts?: AlertConfig;
   /** The server's own log level. @defaultValue `error` */
   serverLogLevel?: string;
+  /** The data converter of the worker and of `config` (an encrypting one: see `startDevEncryption`). @defaultValue Temporal's JSON */
+  dataConverter?: ReboundConfig['dataConverter'];
+  /** The codec server the Web UI asks to decode payloads. @defaultValue none */
+  uiCodecEndpoint?: string;
 }
 
 /** A running `rebound dev`. */
@@ -75,8 +79,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevHandle> {
     dbFile,
     namespace: options.namespace,
     logLevel: options.serverLogLevel ?? 'error',
+    uiCodecEndpoint: options.uiCodecEndpoint,
   });
-  const config = loadConfig({ address: server.address, namespace: server.namespace, taskQueue: options.taskQueue, alerts }, {});
+  const config = loadConfig({ address: server.address, namespace: server.namespace, taskQueue: options.taskQueue, alerts, dataConverter: options.dataConverter }, {});
 
   let connection: NativeConnection | undefined;
   let worker: Worker;

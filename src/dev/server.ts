@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { searchAttributes } from '../contract';
-import { TemporalBinaryNotFoundError } from '../errors';
+import { PortInUseError, TemporalBinaryNotFoundError } from '../errors';
 
 /** Where a binary was found. */
 export interface TemporalBinary {
@@ -108,8 +108,25 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** Resolves when `port` on `host` is free; throws {@link PortInUseError} naming it when another program listens there. */
+async function checkPortFree(host: string, port: number, purpose: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(host, port, purpose) : err));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
+  });
+}
+
 /** The {@link DevServerOptions.binary} that has the Temporal SDK download the CLI. */
 export const sdkDownload = 'sdk-download';
+
+/**
+ * SQLite settings of a dev server on a file: a write-ahead log, synced at checkpoints rather than
+ * at every commit. About twice the throughput of SQLite's defaults; a crash of the process loses
+ * nothing, a crash of the machine (power, kernel) may lose the last commits before it.
+ */
+export const defaultSqlitePragmas: readonly string[] = ['journal_mode=wal', 'synchronous=normal'];
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -133,6 +150,16 @@ export interface DevServerOptions {
   dynamicConfig?: Record<string, unknown>;
   /** Server log level. @defaultValue `error` */
   logLevel?: string;
+  /**
+   * Register rebound's search attributes (`JobType`, `JobStatus`...) as the server starts; `false`
+   * registers none, as a cluster set up without them would be (for tests of that case).
+   * @defaultValue true
+   */
+  searchAttributes?: boolean;
+  /** The codec server the Web UI asks to decode payloads (`--ui-codec-endpoint`), e.g. `http://127.0.0.1:8235`. @defaultValue none */
+  uiCodecEndpoint?: string;
+  /** `--sqlite-pragma` values of a server on a file. @defaultValue {@link defaultSqlitePragmas} */
+  sqlitePragmas?: readonly string[];
 }
 
 /** A running dev server. */
@@ -150,7 +177,10 @@ export interface DevServer {
 
 /**
  * Starts `temporal server start-dev` with every search attribute rebound uses, and waits until
- * it serves. Throws {@link TemporalBinaryNotFoundError} when no binary is given or found.
+ * it serves. Throws {@link TemporalBinaryNotFoundError} when no binary is given or found, and
+ * {@link PortInUseError} when another program listens on its port or its UI's (then nothing is
+ * started and no database file is made: the server would otherwise answer through the other
+ * program's port).
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const binary = options.binary ?? findTemporalBinary().path;
@@ -159,6 +189,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const namespace = options.namespace ?? 'default';
   const uiPort = options.uiPort === false ? undefined : (options.uiPort ?? port + 1000);
   const dbFile = options.dbFile === undefined ? undefined : path.resolve(options.dbFile);
+  await checkPortFree(ip, port, 'its frontend (--port)');
+  if (uiPort !== undefined) await checkPortFree(ip, uiPort, 'its Web UI (--ui-port)');
   if (dbFile) mkdirSync(path.dirname(dbFile), { recursive: true });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -170,8 +202,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       uiPort,
       dbFilename: dbFile,
       log: { format: 'pretty', level: options.logLevel ?? 'error' },
-      searchAttributes: Object.values(searchAttributes),
-      extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
+      searchAttributes: options.searchAttributes === false ? [] : Object.values(searchAttributes),
+      extraArgs: [
+        ...Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
+        ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
+        ...(dbFile ? (options.sqlitePragmas ?? defaultSqlitePragmas).flatMap((p) => ['--sqlite-pragma', p]) : []),
+      ],
     },
   });
   let stopping: Promise<void> | undefined;
