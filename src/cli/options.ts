@@ -5,6 +5,7 @@
 import type { Duration } from '@temporalio/common';
 import { InvalidArgumentError } from 'commander';
 import { durationToMs } from '../contract';
+import { parsePointInTime } from '../time';
 
 /** Option parser: a JSON document. A bad one is a usage error (exit 2) naming the option. */
 export function parseJsonOption(value: string): unknown {
@@ -32,14 +33,8 @@ export function parseIntegerInRange(min: number, max: number): (value: string) =
 
 /** Option parser: a point in time, as a duration ago (`30m`, `2h`, `7d`) or an ISO time (`2025-01-31T12:00:00Z`). */
 export function parseTimeOption(value: string): Date {
-  const text = value.trim();
-  if (/^\d+(\.\d+)?\s*[a-z]+$/i.test(text)) {
-    const ago = durationToMs(text as Duration);
-    if (Number.isFinite(ago) && ago > 0) return new Date(Date.now() - ago);
-  } else if (/^\d{4}-\d{2}-\d{2}([T ]|$)/.test(text)) {
-    const at = Date.parse(text);
-    if (!Number.isNaN(at)) return new Date(at);
-  }
+  const at = parsePointInTime(value);
+  if (at) return at;
   throw new InvalidArgumentError('Expected how long ago, such as 30m, 2h, 7d, or an ISO time such as 2025-01-31T12:00:00Z.');
 }
 

@@ -3,9 +3,8 @@
  * of actions. Anything that does not read is an `InvalidOptionsError` naming the field (a 400);
  * ranges and option names are left to the admin API, whose errors name them too.
  */
-import type { Duration } from '@temporalio/common';
 import type { BulkOptions, DeadJobFilter, RetryRequestOptions } from '../admin';
-import { durationToMs } from '../contract';
+import { parsePointInTime } from '../time';
 import { badInput } from './http-problem';
 
 /** Query parameters that select dead jobs, as the pages and the API name them. */
@@ -13,14 +12,8 @@ export const filterParams = ['type', 'errorType', 'group', 'since', 'until'] as 
 
 /** A point in time: how long ago (`30m`, `2h`, `7d`) or an ISO time. */
 export function parseTime(value: string, field: string): Date {
-  const text = value.trim();
-  if (/^\d+(\.\d+)?\s*[a-z]+$/i.test(text)) {
-    const ago = durationToMs(text as Duration);
-    if (Number.isFinite(ago) && ago > 0) return new Date(Date.now() - ago);
-  } else if (/^\d{4}-\d{2}-\d{2}([T ]|$)/.test(text)) {
-    const at = Date.parse(text);
-    if (!Number.isNaN(at)) return new Date(at);
-  }
+  const at = parsePointInTime(value);
+  if (at) return at;
   throw badInput(`${field}: expected how long ago, such as 30m, 2h, 7d, or an ISO time such as 2025-01-31T12:00:00Z; got "${value}"`);
 }
 
