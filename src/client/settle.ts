@@ -5,6 +5,7 @@
  * worker has to answer one (or replay the workflow to).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { JobStatus, jobWorkflowId, type JobOutcome } from '../contract';
 import { JobNotFoundError } from '../errors';
 import { indexedJob, type IndexedJob } from './read-job';
@@ -45,14 +46,33 @@ export async function waitUntilSettled(client: Client, jobId: string): Promise<S
     // Only a dead job settles while its workflow runs (one that says it ended is finishing its
     // reports: wait for its close), and only once the job has taken in what was sent to it (a
     // retry signal waits in a pending workflow task).
-    if (description.status.name === 'RUNNING' && job.status === JobStatus.DeadLettered && !description.raw.pendingWorkflowTask) return { job };
-    // Wait for the next events of this run (the first call returns those there are at once).
-    const response = await client.workflowService.getWorkflowExecutionHistory({
-      namespace: client.options.namespace,
-      execution: { workflowId, runId },
-      waitNewEvent: true,
-      nextPageToken: token,
-    });
-    token = response.nextPageToken?.length ? response.nextPageToken : undefined;
+    const dead = job.status === JobStatus.DeadLettered;
+    if (description.status.name === 'RUNNING' && dead && !description.raw.pendingWorkflowTask) return { job };
+    // Wait for events of this run that may change the answer (the first call returns those there
+    // are at once): a status set, the run's end, or, for a dead job with news pending, a task done.
+    const telling = (e: temporal.api.history.v1.IHistoryEvent) =>
+      Boolean(e.upsertWorkflowSearchAttributesEventAttributes || (e.eventType && closingEvents.has(e.eventType)) || (dead && e.workflowTaskCompletedEventAttributes));
+    for (;;) {
+      const response = await client.workflowService.getWorkflowExecutionHistory({
+        namespace: client.options.namespace,
+        execution: { workflowId, runId },
+        waitNewEvent: true,
+        nextPageToken: token,
+      });
+      token = response.nextPageToken?.length ? response.nextPageToken : undefined;
+      if (!token || (response.history?.events ?? []).some(telling)) break;
+    }
   }
 }
+
+const { EventType } = temporal.api.enums.v1;
+
+/** Events that end a run. */
+const closingEvents = new Set<number>([
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+]);
