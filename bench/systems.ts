@@ -97,6 +97,21 @@ async function workerCpu(workers: WorkerProcess[]): Promise<Usage[]> {
   return Promise.all(workers.map((w) => w.usage().catch(() => ({ cpuMs: Number.NaN, rssMb: Number.NaN, heapMb: Number.NaN }))));
 }
 
+/** What every system does with its worker processes: their CPU beside the server's, and one more. */
+function workerControls(workers: WorkerProcess[], startOne: () => Promise<WorkerProcess>, serverPid: number | undefined): Pick<System, 'cpu' | 'addWorker'> {
+  return {
+    async cpu() {
+      const usages = await workerCpu(workers);
+      return { workerMs: usages.reduce((s, u) => s + u.cpuMs, 0), serverMs: procCpuMs(serverPid), workers: usages };
+    },
+    async addWorker() {
+      const w = await startOne();
+      workers.push(w);
+      return w;
+    },
+  };
+}
+
 async function startWorkers(count: number, start: (n: number) => Promise<WorkerProcess>): Promise<WorkerProcess[]> {
   // One after another: two workers bundling at once on two cores would each take twice as long.
   const workers: WorkerProcess[] = [];
@@ -152,17 +167,9 @@ export async function startRebound(ctx: SystemContext, options: { name?: string;
       for await (const job of createAdmin({ client, taskQueue: queue }).all()) ids.push(job.jobId);
       return ids;
     },
-    async cpu() {
-      const usages = await workerCpu(system.workers);
-      return { workerMs: usages.reduce((s, u) => s + u.cpuMs, 0), serverMs: procCpuMs(ctx.temporal.pid), workers: usages };
-    },
-    async addWorker() {
-      const w = await startOne();
-      system.workers.push(w);
-      return w;
-    },
+    ...workerControls(workers, startOne, ctx.temporal.pid),
     async close() {
-      await Promise.all(system.workers.map((w) => w.stop()));
+      await Promise.all(workers.map((w) => w.stop()));
     },
   };
   return system;
@@ -211,17 +218,9 @@ export async function startRaw(ctx: SystemContext, options: { name?: string } = 
       for await (const wf of client.workflow.list({ query: `TaskQueue = '${queue}' AND ExecutionStatus = 'Failed'` })) ids.push(wf.workflowId.replace(/^raw-/, ''));
       return ids;
     },
-    async cpu() {
-      const usages = await workerCpu(system.workers);
-      return { workerMs: usages.reduce((s, u) => s + u.cpuMs, 0), serverMs: procCpuMs(ctx.temporal.pid), workers: usages };
-    },
-    async addWorker() {
-      const w = await startOne();
-      system.workers.push(w);
-      return w;
-    },
+    ...workerControls(workers, startOne, ctx.temporal.pid),
     async close() {
-      await Promise.all(system.workers.map((w) => w.stop()));
+      await Promise.all(workers.map((w) => w.stop()));
     },
   };
   return system;
@@ -275,17 +274,9 @@ export async function startBull(
     async deadIds() {
       return (await q.getFailed(0, -1)).map((j) => j.id!);
     },
-    async cpu() {
-      const usages = await workerCpu(system.workers);
-      return { workerMs: usages.reduce((s, u) => s + u.cpuMs, 0), serverMs: procCpuMs(redis.pid), workers: usages };
-    },
-    async addWorker() {
-      const w = await startOne();
-      system.workers.push(w);
-      return w;
-    },
+    ...workerControls(workers, startOne, redis.pid),
     async close() {
-      await Promise.all(system.workers.map((w) => w.stop()));
+      await Promise.all(workers.map((w) => w.stop()));
       await events?.close();
       await q.close();
     },
