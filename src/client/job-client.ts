@@ -68,9 +68,11 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
     },
     async result<R>() {
       // From the server's records alone: the workflow's result, or the dead job's indexed error.
-      const { job, outcome } = await waitUntilSettled(client, jobId);
-      if (outcome?.status === JobStatus.Succeeded) return outcome.result as R;
-      throw new JobFailedError(outcome ?? { jobId, status: job.status, attempts: job.attempts ?? job.totalAttempts, errorType: job.errorType, message: job.message });
+      const settlement = await waitUntilSettled(client, jobId);
+      if (settlement.outcome?.status === JobStatus.Succeeded) return settlement.outcome.result as R;
+      if (settlement.outcome) throw new JobFailedError(settlement.outcome);
+      const { job } = settlement;
+      throw new JobFailedError({ jobId, status: job.status, attempts: job.attempts ?? job.totalAttempts, errorType: job.errorType, message: job.message });
     },
   };
 }
