@@ -99,8 +99,9 @@ export function createRunJob({ registry, logger, metrics, logPayloads = false }:
 
     let progress: unknown;
     const beat = () => ctx.heartbeat({ ...details(), progress });
-    beat();
-    // Heartbeat on our own, so a handler that never does is still retried promptly after its worker dies.
+    // Heartbeat on our own, so a handler that never does is still retried promptly after its worker
+    // dies. Not at once: a short attempt costs no heartbeat, and one lost before its first beat is
+    // still counted (the next attempt's number tells it was there).
     const timer = setInterval(beat, Math.max(100, Math.floor(input.heartbeatMs / 3)));
     metrics?.attemptStarted(input.type, input.round === 1 && serverAttempt === 1);
     const began = performance.now();
@@ -170,12 +171,15 @@ export function createRunJob({ registry, logger, metrics, logPayloads = false }:
       // The message may quote the payload: logged only when asked for; `rebound status` shows it.
       log.warn({ errorType: e.type, ...(logPayloads ? { err: record.message } : {}), nextDelayMs: record.nextDelayMs }, last ? 'attempt failed, no attempts left' : 'attempt failed, will retry');
       beat();
-      // Make the failure visible in the job's state and the Web UI while it waits for its next
-      // attempt; not awaited, so the retry is not held up (the failure's details carry it too).
-      void ctx.client.workflow
-        .getHandle(ctx.info.workflowExecution?.workflowId ?? '')
-        .signal(attemptFailedSignal, { record })
-        .catch((signalErr: unknown) => log.debug({ err: signalErr }, 'could not report the failed attempt early'));
+      // The round's first failure tells the job it is retrying (its indexed status, the Web UI);
+      // later ones travel only in the heartbeat and the failure's details, which the next attempt
+      // and the round's end read. Not awaited, so the retry is not held up.
+      if (!last && counted === 1) {
+        void ctx.client.workflow
+          .getHandle(ctx.info.workflowExecution?.workflowId ?? '')
+          .signal(attemptFailedSignal, { record })
+          .catch((signalErr: unknown) => log.debug({ err: signalErr }, 'could not report the failed attempt early'));
+      }
       const failure = ApplicationFailure.create({
         type: e.type,
         message: record.message,

@@ -48,9 +48,10 @@ const order = (r: AttemptRecord) => r.round * 1e10 + (r.serverAttempt ?? r.attem
 /**
  * Adds attempt records, keeping one per server attempt: a real outcome wins over a guessed
  * `Lost`. The history keeps its first and latest attempts; one that falls in the gap dropped
- * from between them stays dropped.
+ * from between them stays dropped. `droppedBefore`: attempts the reporting activity itself left
+ * out from between the first and latest it carries (it never saw them here).
  */
-export function mergeAttempts(state: JobState, records: AttemptRecord[]): void {
+export function mergeAttempts(state: JobState, records: AttemptRecord[], droppedBefore = 0): void {
   const history = state.attemptHistory;
   for (const record of records) {
     if (!record || record.round !== state.round || record.outcome === undefined) continue;
@@ -66,7 +67,7 @@ export function mergeAttempts(state: JobState, records: AttemptRecord[]): void {
   history.sort((a, b) => order(a) - order(b));
   const { kept, dropped } = keepEnds(history, limits.attemptHistory, limits.attemptHistoryFirst);
   state.attemptHistory = kept;
-  state.attemptsDropped += dropped;
+  state.attemptsDropped += dropped + droppedBefore;
   state.totalAttempts = (state.attemptsBeforeRound ?? 0) + state.attempts;
 }
 
@@ -78,14 +79,19 @@ export function note(state: JobState, event: TimelineEvent['event'], detail?: st
   if (dropped > 0) state.timelineDropped = (state.timelineDropped ?? 0) + dropped;
 }
 
-/** The attempts an activity failure carries: in an application failure's details, or a timeout's last heartbeat. */
-export function attemptsOf(err: ActivityFailure): AttemptRecord[] {
+/**
+ * The attempts an activity failure carries (in an application failure's details, or a timeout's
+ * last heartbeat), and how many the activity left out from between its first and latest ones.
+ */
+export function attemptsOf(err: ActivityFailure): { attempts: AttemptRecord[]; dropped: number } {
   const cause = err.cause;
   if (cause instanceof ApplicationFailure) {
-    return (cause.details?.[0] as AttemptDetails | undefined)?.attempts ?? [];
+    const details = cause.details?.[0] as AttemptDetails | undefined;
+    return { attempts: details?.attempts ?? [], dropped: details?.dropped ?? 0 };
   }
   if (cause instanceof TimeoutFailure) {
-    const records = [...((cause.lastHeartbeatDetails as AttemptDetails | undefined)?.attempts ?? [])];
+    const details = cause.lastHeartbeatDetails as AttemptDetails | undefined;
+    const records = [...(details?.attempts ?? [])];
     const last = records[records.length - 1];
     if (last && !last.endedAt) {
       const kind = { START_TO_CLOSE: 'StartToClose', HEARTBEAT: 'Heartbeat', SCHEDULE_TO_START: 'ScheduleToStart', SCHEDULE_TO_CLOSE: 'ScheduleToClose' }[
@@ -93,9 +99,9 @@ export function attemptsOf(err: ActivityFailure): AttemptRecord[] {
       ];
       records[records.length - 1] = { ...last, endedAt: new Date().toISOString(), outcome: 'Lost', errorType: `${kind ?? ''}Timeout`, message: cause.message };
     }
-    return records;
+    return { attempts: records, dropped: details?.dropped ?? 0 };
   }
-  return [];
+  return { attempts: [], dropped: 0 };
 }
 
 /** What the job's workflow returns. */

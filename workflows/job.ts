@@ -263,7 +263,7 @@ async function runRound(state: JobState, { timeouts }: JobInput): Promise<boolea
       retry,
       heartbeatMs: timeouts.heartbeatMs,
     });
-    mergeAttempts(state, details.attempts);
+    mergeAttempts(state, details.attempts, details.dropped);
     state.status = JobStatus.Succeeded;
     state.result = result;
     note(state, 'Succeeded', `after ${state.attempts} attempt(s)`);
@@ -277,7 +277,8 @@ async function runRound(state: JobState, { timeouts }: JobInput): Promise<boolea
       throw err;
     }
     if (!(err instanceof ActivityFailure)) throw err;
-    mergeAttempts(state, attemptsOf(err));
+    const carried = attemptsOf(err);
+    mergeAttempts(state, carried.attempts, carried.dropped);
     const last = state.attemptHistory[state.attemptHistory.length - 1];
     const cause = err.cause;
     state.errorType = last?.errorType ?? (cause instanceof ApplicationFailure ? cause.type ?? undefined : cause?.name) ?? 'Error';

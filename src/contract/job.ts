@@ -32,7 +32,7 @@ export interface AttemptRecord {
   attempt: number;
   /** The server's attempt number of the activity, when it differs from `attempt` (after interruptions). */
   serverAttempt?: number;
-  /** Absent for an attempt that left no trace (its worker died before it could report). */
+  /** Absent for an attempt that left no trace (its worker died before its first heartbeat). */
   startedAt?: string;
   endedAt?: string;
   /**

@@ -153,8 +153,9 @@ describe.concurrent('a job at the edges', () => {
   it('counts every attempt once when the history is trimmed, keeping the first and the latest', async () => {
     const handle = await jobs().submit('edge.stubborn', {}, { jobId: unique('stubborn') });
     const record = await handle.settled();
-    expect(record).toMatchObject({ status: JobStatus.DeadLettered, attempts: 120, totalAttempts: 120, attemptsDropped: 20 });
-    expect(record.attemptHistory).toHaveLength(limits.attemptHistory);
+    // The round's attempts reach the job in its activity's report, which keeps the first and the latest.
+    expect(record).toMatchObject({ status: JobStatus.DeadLettered, attempts: 120, totalAttempts: 120, attemptsDropped: 120 - limits.attemptDetails });
+    expect(record.attemptHistory).toHaveLength(limits.attemptDetails);
     expect(record.attemptHistory.slice(0, 3).map((a) => a.attempt)).toEqual([1, 2, 3]);
     expect(record.attemptHistory.at(-1)?.attempt).toBe(120);
     const attrs = (await env.client.workflow.getHandle(handle.workflowId).describe()).typedSearchAttributes;
