@@ -12,6 +12,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -203,6 +204,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
         if (!check.ok) {
           next.refused = `retry refused: ${check.problem}`;
           note(state, 'RetryRefused', check.problem);
+          if (patched('dead-record-memo')) upsertMemo({ record: deadRecord(state) });
           log.warn('retry refused: the corrected payload is not valid', { jobId: state.jobId, type: state.type, problem: check.problem });
           pending = undefined;
           continue;
@@ -301,7 +303,7 @@ async function deadLetter(state: JobState, { retentionMs }: JobInput, reports: R
     { key: sa.deadLetteredAt, value: now },
     { key: sa.jobAttempts, value: state.totalAttempts },
   ]);
-  upsertMemo({ message: state.message?.slice(0, 500), round: state.round, attempts: state.attempts });
+  upsertMemo({ message: state.message?.slice(0, 500), round: state.round, attempts: state.attempts, record: deadRecord(state) });
   showDead(state);
   reports.send(state, 'deadLettered');
   log.warn('job dead-lettered', {
@@ -332,6 +334,17 @@ function startRound(state: JobState, request: RetryRequest, reports: Reports): v
   upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Running }]);
   showRunning(state, request.reason);
   log.info('job retried', { jobId: state.jobId, type: state.type, attempt: 0, round: state.round });
+}
+
+/**
+ * A dead job's whole record for its memo, so that exports and reads without a worker need no
+ * query (nor a replay); null (left out) when it would be too large for a memo.
+ */
+function deadRecord(state: JobState): JobState | null {
+  const json = JSON.stringify(state);
+  // A character is at most 3 bytes of UTF-8: most records need no encoding to tell.
+  const fits = json.length * 3 <= limits.deadRecordMemoBytes || new TextEncoder().encode(json).length <= limits.deadRecordMemoBytes;
+  return fits ? state : null;
 }
 
 /** What the Web UI shows while the job is parked dead-lettered. */

@@ -4,14 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { askWorker, readJob, workerAnswerTimeoutMs, workflowPollersListed, type JobRecord } from '../client';
+import { askWorker, readJob, workerAnswerTimeoutMs, type JobRecord } from '../client';
 import { JobStatus, cancelUpdate, deadLetterWorkflowId, defaultRetryPolicy, defaultTaskQueue, emptyDeadLetterStats, jobWorkflowId, retryUpdate, statsQuery, type DeadLetterStats, type PublishedStats } from '../contract';
 import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, WorkerUnavailableError } from '../errors';
 import { JobRegistry, checkOptionKeys, resolveRetryPolicy, validatePayload } from '../jobs';
 import { bulkOperationHandle, maxJobsPerPart, startBulkOperation } from './bulk-operation';
 import { checkTaskQueue } from './check';
 import type { AdminOptions, BulkOptions, BulkSelection, DeadJobFilter, DeadJobSummary, DeadLetterAdmin, JobOperationResult, RetryRequestOptions } from './types';
-import { listDeadJobs } from './visibility';
+import { listDeadJobRecords, listDeadJobs } from './visibility';
 
 /** A policy any valid change can apply to, to check bulk changes before the jobs' own policies are known. */
 const anyPolicy = { ...defaultRetryPolicy, initialIntervalMs: 1, maximumIntervalMs: Number.MAX_SAFE_INTEGER };
@@ -20,8 +20,8 @@ const filterKeys: readonly (keyof DeadJobFilter)[] = ['type', 'errorType', 'grou
 const bulkOptionKeys: readonly (keyof BulkOptions)[] = ['dryRun', 'rate', 'retryPolicy', 'reason', 'jobsPerPart'];
 const retryRequestKeys: readonly (keyof RetryRequestOptions)[] = ['payload', 'retryPolicy', 'reason'];
 
-/** Reads an export keeps in flight at once. */
-const exportReadsInFlight = 16;
+/** Dead jobs an export lists at once (each with its whole record). */
+const exportPageSize = 100;
 
 /** Creates the dead-letter admin API over a Temporal client. */
 export function createAdmin(options: AdminOptions): DeadLetterAdmin {
@@ -122,34 +122,33 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
     }
   }
 
-  /** Full records only: one read from the index alone would lack the payload and the attempts. */
+  /**
+   * Full records only. Each dead job keeps its whole record in its memo: pages of the listing
+   * bring them, with no worker asked. A job that keeps none (too large for a memo, or
+   * dead-lettered by an older rebound) is read from its workflow, which a worker must answer.
+   */
   async function* exportRecords(filter: DeadJobFilter): AsyncGenerator<JobRecord> {
-    if ((await workflowPollersListed(client, taskQueue)) === false) {
-      throw new WorkerUnavailableError(undefined, taskQueue, { what: "an export of dead jobs' full records", noPollers: true });
-    }
-    // Several reads in flight, records still in the list's order.
-    const read = async (jobId: string): Promise<JobRecord | undefined> => {
-      try {
-        return await readJob(client, jobId);
-      } catch (err) {
-        if (err instanceof JobNotFoundError) return undefined;
-        throw err;
+    checkOptionKeys(filter, filterKeys, 'filter');
+    let token: string | null = null;
+    do {
+      const page = await listDeadJobRecords(client, taskQueue, filter, exportPageSize, token);
+      for (const { summary, record } of page.items) {
+        if (record) {
+          yield record;
+          continue;
+        }
+        let read: JobRecord;
+        try {
+          read = await readJob(client, summary.jobId);
+        } catch (err) {
+          if (err instanceof JobNotFoundError) continue;
+          throw err;
+        }
+        if (read.indexedOnly) throw new WorkerUnavailableError(summary.jobId, taskQueue, { what: "an export of dead jobs' full records", waitedMs: workerAnswerTimeoutMs });
+        yield read;
       }
-    };
-    const ahead: { jobId: string; record: Promise<JobRecord | undefined> }[] = [];
-    const next = async function* () {
-      const { jobId, record } = ahead.shift()!;
-      const got = await record;
-      if (got?.indexedOnly) throw new WorkerUnavailableError(jobId, taskQueue, { waitedMs: workerAnswerTimeoutMs });
-      if (got) yield got;
-    };
-    for await (const item of all(filter)) {
-      const record = read(item.jobId);
-      record.catch(() => undefined);
-      ahead.push({ jobId: item.jobId, record });
-      if (ahead.length >= exportReadsInFlight) yield* next();
-    }
-    while (ahead.length > 0) yield* next();
+      token = page.nextPageToken;
+    } while (token);
   }
 
   return {

@@ -7,7 +7,7 @@ import { status } from '@grpc/grpc-js';
 import { isGrpcServiceError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { TypedSearchAttributes, defaultPayloadConverter, type Payload, type SearchAttributePair } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { indexedJob, type ExecutionFacts } from '../client';
+import { deadRecordOf, indexedJob, type ExecutionFacts, type JobRecord } from '../client';
 import { JobStatus, jobIdOfWorkflowId, jobWorkflowType, searchAttributes as sa } from '../contract';
 import { InvalidOptionsError } from '../errors';
 import type { DeadJobFilter, DeadJobPage, DeadJobSummary } from './types';
@@ -88,10 +88,10 @@ function decodeSearchAttributes(fields: Record<string, Payload> | null | undefin
   return new TypedSearchAttributes(pairs);
 }
 
-/** A listed execution's memo, through the client's codecs and payload converter. */
-async function decodeMemo(client: Client, fields: Record<string, Payload> | null | undefined): Promise<Record<string, unknown>> {
+/** A listed execution's memo (the fields `wanted` accepts), through the client's codecs and payload converter. */
+async function decodeMemo(client: Client, fields: Record<string, Payload> | null | undefined, wanted: (key: string) => boolean): Promise<Record<string, unknown>> {
   const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
-  const entries = Object.entries(fields ?? {});
+  const entries = Object.entries(fields ?? {}).filter(([key]) => wanted(key));
   let payloads = entries.map(([, p]) => p);
   for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
   return Object.fromEntries(entries.map(([key], i) => [key, payloadConverter.fromPayload(payloads[i])]));
@@ -131,6 +131,25 @@ const pageTokenOf = (pageToken: string) => `page token ${JSON.stringify(pageToke
  * sees it, as is one the server refuses (expired, or from other filters).
  */
 export async function listDeadJobs(client: Client, taskQueue: string, filter: DeadJobFilter, limit: number, pageToken?: string | null): Promise<DeadJobPage> {
+  const page = await listDeadRows(client, taskQueue, filter, limit, pageToken, false);
+  return { items: page.items.map((row) => row.summary), nextPageToken: page.nextPageToken };
+}
+
+/** A listed dead job: its summary, and the whole record it keeps in its memo (absent when it keeps none). */
+export interface DeadJobRow {
+  summary: DeadJobSummary;
+  record?: JobRecord;
+}
+
+/**
+ * One page of the dead jobs matching `filter`, each with the whole record it keeps in its memo
+ * (since it was dead-lettered): what an export reads, with no worker and no replay.
+ */
+export async function listDeadJobRecords(client: Client, taskQueue: string, filter: DeadJobFilter, limit: number, pageToken?: string | null): Promise<{ items: DeadJobRow[]; nextPageToken: string | null }> {
+  return listDeadRows(client, taskQueue, filter, limit, pageToken, true);
+}
+
+async function listDeadRows(client: Client, taskQueue: string, filter: DeadJobFilter, limit: number, pageToken: string | null | undefined, withRecord: boolean): Promise<{ items: DeadJobRow[]; nextPageToken: string | null }> {
   if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw new InvalidOptionsError(`limit must be a whole number from 1 to 1000, got ${limit}`);
   if (pageToken !== undefined && pageToken !== null && typeof pageToken !== 'string') throw new InvalidOptionsError(`the page token must be a string, got ${JSON.stringify(pageToken)}`);
   const query = deadJobQuery(taskQueue, filter);
@@ -145,16 +164,19 @@ export async function listDeadJobs(client: Client, taskQueue: string, filter: De
     throw err;
   }
   const items = await Promise.all(
-    (response.executions ?? []).map(async (raw) => {
+    (response.executions ?? []).map(async (raw): Promise<DeadJobRow> => {
       const statusName = temporal.api.enums.v1.WorkflowExecutionStatus[raw.status ?? 0] ?? '';
-      return deadJobSummary({
+      const memo = await decodeMemo(client, raw.memo?.fields as Record<string, Payload> | undefined, (key) => withRecord || key !== 'record');
+      const facts: ExecutionFacts = {
         workflowId: raw.execution?.workflowId ?? '',
         runId: raw.execution?.runId ?? '',
         type: raw.type?.name ?? '',
         status: { code: raw.status ?? 0, name: statusName.replace(statusPrefix, '') } as WorkflowExecutionInfo['status'],
         typedSearchAttributes: decodeSearchAttributes(raw.searchAttributes?.indexedFields as Record<string, Payload> | undefined),
-        memo: await decodeMemo(client, raw.memo?.fields as Record<string, Payload> | undefined),
-      });
+        memo,
+      };
+      const record = withRecord ? deadRecordOf(facts) : undefined;
+      return { summary: deadJobSummary(facts), ...(record ? { record } : {}) };
     }),
   );
   const token = response.nextPageToken?.length ? encodePageToken(response.nextPageToken) : null;

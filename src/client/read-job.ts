@@ -4,7 +4,7 @@
  */
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { ServiceError, WorkflowNotFoundError, isGrpcServiceError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
-import { JobStatus, finalStatuses, jobWorkflowId, searchAttributes as sa, stateQuery, type JobState } from '../contract';
+import { JobStatus, finalStatuses, jobIdOfWorkflowId, jobWorkflowId, searchAttributes as sa, stateQuery, type JobState } from '../contract';
 import { JobNotFoundError, ReboundError } from '../errors';
 import type { JobRecord } from './types';
 import { workerAnswerTimeoutMs, workflowPollersListed } from './worker-presence';
@@ -67,6 +67,17 @@ export function indexedJob(info: ExecutionFacts, jobId: string): IndexedJob {
     round: memo?.round === undefined ? undefined : Number(memo.round),
     attempts: memo?.attempts === undefined ? undefined : Number(memo.attempts),
   };
+}
+
+/**
+ * The whole record a dead job keeps in its memo, from its listing or description; undefined when
+ * it keeps none (too large, or dead-lettered by an older rebound) or is no longer dead.
+ */
+export function deadRecordOf(info: ExecutionFacts): JobRecord | undefined {
+  const job = indexedJob(info, jobIdOfWorkflowId(info.workflowId));
+  const record = (info.memo as { record?: JobState | null } | undefined)?.record;
+  if (!record || job.status !== JobStatus.DeadLettered || record.status !== JobStatus.DeadLettered || record.round !== job.round) return undefined;
+  return { ...record, workflowId: info.workflowId, runId: info.runId };
 }
 
 /** What a job's record says when its workflow cannot be queried (no worker running). */

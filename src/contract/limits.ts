@@ -9,6 +9,11 @@
 export const limits = {
   /** A job's payload, as JSON, at submit and at a retry with a corrected payload. */
   payloadBytes: 256 * 1024,
+  /**
+   * A dead job's whole record in its memo (where exports and reads without a worker find it), as
+   * JSON; a larger one is left out, and those read it from the job's workflow instead.
+   */
+  deadRecordMemoBytes: 512 * 1024,
   /** A handler's result, as JSON; a larger one is replaced by a marker naming its size. */
   resultBytes: 256 * 1024,
   /** What a handler passes to `heartbeat()`, as JSON; larger is replaced by a marker. */

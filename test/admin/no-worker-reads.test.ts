@@ -1,13 +1,14 @@
 /**
  * Reads that only a worker can answer (the dead-letter queue's counters and groups, a bulk
- * operation's progress, an export's full records, a job's state) say at once that no worker polls
- * the task queue when the server lists none, and within 5 s when the pollers it lists do not
- * answer; an export never yields a record without its payload and attempts. Nothing is changed.
+ * operation's progress, a job's state) say at once that no worker polls the task queue when the
+ * server lists none, and within 5 s when the pollers it lists do not answer. An export reads the
+ * records dead jobs keep in their memos and needs a worker only for one too large for a memo; it
+ * never yields a record without its payload and attempts. Nothing is changed.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureAlerts, createAdmin, type DeadLetterAdmin } from '../../src/admin';
-import { readJob } from '../../src/client';
+import { readJob, type JobRecord } from '../../src/client';
 import {
   JobStatus,
   bulkOperationWorkflowType,
@@ -83,12 +84,12 @@ describe('reads with no worker ever on the task queue', () => {
     expect(await rejectionOf(admin.operation(randomUUID()).progress())).toBeInstanceOf(OperationNotFoundError);
   });
 
-  it('export refuses before the first record', async () => {
+  it('export needs no worker: with no dead job it yields nothing at once', async () => {
     const records: unknown[] = [];
     const exported = await timed(async () => {
       for await (const record of admin.export()) records.push(record);
     });
-    expectNoPollers(exported.error, "an export of dead jobs' full records");
+    expect(exported.error).toBeUndefined();
     expect(records).toEqual([]);
   });
 
@@ -105,21 +106,25 @@ describe('reads after the only worker stopped (the server still lists it for min
   let env: TestEnv;
   let admin: DeadLetterAdmin;
   let ids: string[];
+  let bigId: string;
   beforeAll(async () => {
     env = await testEnv();
     const { stop } = await env.startWorker([emails]);
+    // A payload near the limit, kept twice in the record (the job's and its round's): too large for a memo.
+    const big = await env.jobs([emails]).submit('email.send', { error: 'timeout', note: 'x'.repeat(262_000) }, { jobId: unique('big') });
     const handles = await Promise.all([1, 2].map(() => env.jobs([emails]).submit('email.send', { error: 'timeout' }, { jobId: unique('dead') })));
-    for (const h of handles) expect((await h.settled()).status).toBe(JobStatus.DeadLettered);
+    for (const h of [...handles, big]) expect((await h.settled()).status).toBe(JobStatus.DeadLettered);
     ids = handles.map((h) => h.jobId);
+    bigId = big.jobId;
     admin = createAdmin({ client: env.client, taskQueue: env.config.taskQueue });
-    // Both counted and listed before the worker goes.
-    for (let i = 0; i < 100 && ((await admin.stats()).total.deadNow < 2 || (await admin.list()).items.length < 2); i++) await new Promise((r) => setTimeout(r, 100));
+    // All counted and listed before the worker goes.
+    for (let i = 0; i < 100 && ((await admin.stats()).total.deadNow < 3 || (await admin.list()).items.length < 3); i++) await new Promise((r) => setTimeout(r, 100));
     await stop();
   });
   afterAll(() => env.close());
 
   it('stats answers from the counters the queue published, with no worker; groups says within 5 s that no worker answered', async () => {
-    expect((await admin.stats()).total).toMatchObject({ deadNow: 2, deadLettered: 2 });
+    expect((await admin.stats()).total).toMatchObject({ deadNow: 3, deadLettered: 3 });
     const err = await rejectionOf(admin.groups());
     expect(err).toBeInstanceOf(WorkerUnavailableError);
     expect(err).toMatchObject({ taskQueue: env.config.taskQueue, noPollers: false });
@@ -127,20 +132,30 @@ describe('reads after the only worker stopped (the server still lists it for min
     expect(err.message).toContain(`task queue "${env.config.taskQueue}"`);
   });
 
-  it('export fails at the first job no worker answers for, and yields no incomplete record', async () => {
-    const records: unknown[] = [];
+  it("export reads dead jobs' whole records from their memos with no worker, and stops at one too large for a memo, yielding nothing incomplete", async () => {
+    const records: JobRecord[] = [];
     const err = await rejectionOf(
       (async () => {
         for await (const record of admin.export()) records.push(record);
       })(),
     );
     expect(err).toBeInstanceOf(WorkerUnavailableError);
-    expect(ids).toContain((err as WorkerUnavailableError).jobId);
-    expect(records).toEqual([]);
+    expect((err as WorkerUnavailableError).jobId).toBe(bigId);
+    for (const record of records) {
+      expect(ids).toContain(record.jobId);
+      expect(record).toMatchObject({ status: JobStatus.DeadLettered, payload: { error: 'timeout' }, round: 1 });
+      expect(record.indexedOnly).toBeUndefined();
+      expect(record.attemptHistory.length).toBeGreaterThan(0);
+      expect(record.timeline.at(-1)?.event).toBe('DeadLettered');
+    }
 
-    // Nothing was changed: with a worker again, both jobs are dead in their first round, counted once.
+    // With a worker again, the large one is read from its workflow: all three, complete. Nothing was changed.
     await env.startWorker([emails]);
+    const all: JobRecord[] = [];
+    for await (const record of admin.export()) all.push(record);
+    expect(all.map((r) => r.jobId).sort()).toEqual([...ids, bigId].sort());
+    expect(all.find((r) => r.jobId === bigId)?.payload).toMatchObject({ note: 'x'.repeat(262_000) });
     for (const id of ids) expect(await admin.get(id)).toMatchObject({ status: JobStatus.DeadLettered, round: 1 });
-    expect((await admin.stats()).total).toMatchObject({ deadNow: 2, deadLettered: 2 });
+    expect((await admin.stats()).total).toMatchObject({ deadNow: 3, deadLettered: 3 });
   });
 });
