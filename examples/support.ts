@@ -136,7 +136,7 @@ export function describeJob(name: string, record: JobRecord): string {
     .filter((a) => a.outcome !== 'Succeeded')
     .map((a) => `#${a.attempt}${a.round > 1 ? ` (round ${a.round})` : ''} ${a.outcome === 'Lost' ? 'lost' : a.errorType}${a.nextDelayMs === undefined ? '' : `, next in ${a.nextDelayMs} ms`}`);
   const attempts = `${record.attempts} attempt${record.attempts === 1 ? '' : 's'}${record.round > 1 ? ` in round ${record.round}, ${record.totalAttempts} in all` : ''}`;
-  return `  ${name.padEnd(16)} ${record.status.padEnd(12)} after ${attempts}${failed.length ? `; failed: ${failed.join('; ')}` : ''}`;
+  return `  ${name.padEnd(20)} ${record.status.padEnd(12)} after ${attempts}${failed.length ? `; failed: ${failed.join('; ')}` : ''}`;
 }
 
 /** The delays chosen after each failed attempt of a round, in milliseconds. */

@@ -7,7 +7,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { JobStatus, readJob, type JobRecord } from '../../src';
 import { main as imageProcessing } from '../../examples/image-processing';
-import { address, testEnv, unique, type TestEnv } from '../helpers';
+import { main as importFlow } from '../../examples/import-flow';
+import { address, eventually, testEnv, unique, type TestEnv } from '../helpers';
 
 /** Options every example's `main` takes. */
 interface RunOptions {
@@ -28,7 +29,7 @@ async function run<R extends { ok: boolean }>(main: (options: RunOptions) => Pro
   const env = await testEnv(taskQueue);
   await env.startWorker([]);
   readers.push(env);
-  return { result, printed: printed.join('\n'), taskQueue, record: (jobId: string): Promise<JobRecord> => readJob(env.client, jobId) };
+  return { result, printed: printed.join('\n'), taskQueue, client: env.client, record: (jobId: string): Promise<JobRecord> => readJob(env.client, jobId) };
 }
 const readers: TestEnv[] = [];
 afterAll(() => Promise.all(readers.map((env) => env.close())));
@@ -54,6 +55,27 @@ describe('the example programs', () => {
     expect(birdJob).toMatchObject({ status: JobStatus.Succeeded, round: 2, attempts: 1, totalAttempts: 5 });
     expect(failedAttempts(birdJob, 1).map((a) => a.errorType)).toEqual(Array(4).fill('StorageUnavailableError'));
     expect(birdJob.timeline.map((e) => e.event)).toEqual(['Submitted', 'DeadLettered', 'Retried', 'Succeeded']);
+    expect(result.ok).toBe(true);
+  });
+
+  it('import-flow: an import whose queue went away mid-way is retried, every item queued once, the corrupt one dead at once', async () => {
+    const { result, record, taskQueue, client } = await run(importFlow);
+    const { import: importId, item1, item2, item3, item4, item5 } = result.jobIds;
+
+    const importJob = await record(importId);
+    expect(importJob).toMatchObject({ status: JobStatus.Succeeded, attempts: 2, result: { items: 5, queuedNow: 3 } });
+    expect(importJob.attemptHistory[0]).toMatchObject({ outcome: 'Failed', errorType: 'ServerUnreachableError' });
+
+    for (const id of [item1, item4, item5]) expect(await record(id)).toMatchObject({ status: JobStatus.Succeeded, attempts: 1 });
+    const slow = await record(item2);
+    expect(slow).toMatchObject({ status: JobStatus.Succeeded, attempts: 2 });
+    expect(slow.attemptHistory[0].errorType).toBe('ImageTimeoutError');
+    const corrupt = await record(item3);
+    expect(corrupt).toMatchObject({ status: JobStatus.DeadLettered, attempts: 1, errorType: 'CorruptImage' });
+    expect(corrupt.attemptHistory[0].nonRetryable).toBe(true);
+
+    // Five image jobs on the queue, no more: none lost, none queued twice.
+    await eventually(async () => (await client.workflow.count(`TaskQueue = "${taskQueue}" AND JobType = "import.image"`)).count === 5, 'five image jobs listed');
     expect(result.ok).toBe(true);
   });
 });
