@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { JobStatus, readJob, type JobRecord } from '../../src';
 import { main as imageProcessing } from '../../examples/image-processing';
 import { main as importFlow } from '../../examples/import-flow';
+import { main as generation } from '../../examples/generation';
 import { address, eventually, testEnv, unique, type TestEnv } from '../helpers';
 
 /** Options every example's `main` takes. */
@@ -76,6 +77,38 @@ describe('the example programs', () => {
 
     // Five image jobs on the queue, no more: none lost, none queued twice.
     await eventually(async () => (await client.workflow.count(`TaskQueue = "${taskQueue}" AND JobType = "import.image"`)).count === 5, 'five image jobs listed');
+    expect(result.ok).toBe(true);
+  });
+
+  it('generation: 5 s +-10%, one retry, auth and validation errors final; the dead letters paged, opened, retried, corrected, deleted', async () => {
+    const { result, record } = await run(generation);
+    const { poem, story, essay, summary, translation } = result.jobIds;
+
+    expect(await record(poem)).toMatchObject({ status: JobStatus.Succeeded, attempts: 1 });
+    const storyJob = await record(story);
+    expect(storyJob).toMatchObject({ status: JobStatus.Succeeded, attempts: 2 });
+    const [delay] = failedAttempts(storyJob).map((a) => a.nextDelayMs!);
+    expect(delay).toBeGreaterThanOrEqual(225);
+    expect(delay).toBeLessThanOrEqual(275);
+    expect(storyJob.retry).toMatchObject({ initialIntervalMs: 250, backoffCoefficient: 2, maximumIntervalMs: 180_000, maximumAttempts: 2, jitter: { ratio: 0.1 } });
+
+    // Dead after its two attempts, then retried once the model was back.
+    const essayJob = await record(essay);
+    expect(essayJob).toMatchObject({ status: JobStatus.Succeeded, round: 2, attempts: 1, totalAttempts: 3 });
+    const essayDead = failedAttempts(essayJob, 1);
+    expect(essayDead.map((a) => a.errorType)).toEqual(['ProviderUnavailableError', 'ProviderUnavailableError']);
+    for (const a of essayDead) expect(a.stack).toContain('generate');
+
+    // Not retried, then deleted.
+    const summaryJob = await record(summary);
+    expect(summaryJob).toMatchObject({ status: JobStatus.Cancelled, totalAttempts: 1 });
+    expect(summaryJob.attemptHistory).toEqual([expect.objectContaining({ errorType: 'AuthenticationError', nonRetryable: true })]);
+
+    // Not retried, then retried with a corrected payload.
+    const translationJob = await record(translation);
+    expect(translationJob).toMatchObject({ status: JobStatus.Succeeded, round: 2, totalAttempts: 2, payload: expect.objectContaining({ maxTokens: 4_000 }) });
+    expect(failedAttempts(translationJob, 1)).toEqual([expect.objectContaining({ errorType: 'ValidationError', nonRetryable: true })]);
+    expect(translationJob.timeline.map((e) => e.event)).toEqual(['Submitted', 'DeadLettered', 'Retried', 'Succeeded']);
     expect(result.ok).toBe(true);
   });
 });
