@@ -9,6 +9,7 @@ import { JobStatus, readJob, type JobRecord } from '../../src';
 import { main as imageProcessing } from '../../examples/image-processing';
 import { main as importFlow } from '../../examples/import-flow';
 import { main as generation } from '../../examples/generation';
+import { main as featureFlags, maxRetriesFromEnv } from '../../examples/feature-flags';
 import { address, eventually, testEnv, unique, type TestEnv } from '../helpers';
 
 /** Options every example's `main` takes. */
@@ -110,5 +111,44 @@ describe('the example programs', () => {
     expect(failedAttempts(translationJob, 1)).toEqual([expect.objectContaining({ errorType: 'ValidationError', nonRetryable: true })]);
     expect(translationJob.timeline.map((e) => e.event)).toEqual(['Submitted', 'DeadLettered', 'Retried', 'Succeeded']);
     expect(result.ok).toBe(true);
+  });
+
+  it('feature-flags: a change waits for its time; retries after 2^(n+1) minutes plus up to 30 s, as many as configured; a deleted flag is final', async () => {
+    const { result, record } = await run(featureFlags, { maxRetries: 2 });
+    const { darkMode, checkout, banner, search } = result.jobIds;
+    const minute = 50;
+
+    const dark = await record(darkMode);
+    expect(dark).toMatchObject({ status: JobStatus.Succeeded, attempts: 1 });
+    expect(dark.timeline.map((e) => e.event)).toEqual(['Submitted', 'Started', 'Succeeded']);
+    // Submitted for 6 minutes (300 ms) later: it started no earlier.
+    expect(Date.parse(dark.attemptHistory[0].startedAt!) - Date.parse(dark.timeline[0].at)).toBeGreaterThanOrEqual(6 * minute - 50);
+
+    const checkoutJob = await record(checkout);
+    expect(checkoutJob).toMatchObject({ status: JobStatus.Succeeded, attempts: 3 });
+    expect(checkoutJob.retry).toMatchObject({ initialIntervalMs: 4 * minute, backoffCoefficient: 2, maximumAttempts: 3, jitter: { maxMs: 25 } });
+
+    expect(await record(banner)).toMatchObject({ status: JobStatus.DeadLettered, attempts: 1, errorType: 'FlagNotFoundError' });
+
+    const searchJob = await record(search);
+    expect(searchJob).toMatchObject({ status: JobStatus.DeadLettered, attempts: 3, errorType: 'FlagServiceUnavailableError' });
+    for (const job of [checkoutJob, searchJob]) {
+      const delays = failedAttempts(job, 1).flatMap((a) => (a.nextDelayMs === undefined ? [] : [a.nextDelayMs]));
+      expect(delays).toHaveLength(2);
+      delays.forEach((ms, i) => {
+        expect(ms).toBeGreaterThanOrEqual(2 ** (i + 2) * minute);
+        expect(ms).toBeLessThanOrEqual(2 ** (i + 2) * minute + 25);
+      });
+    }
+    expect(result.ok).toBe(true);
+  });
+
+  it('feature-flags: reads its retries from FLAG_CHANGE_MAX_RETRIES, 0 to 10, and refuses anything else by name', () => {
+    expect(maxRetriesFromEnv({})).toBe(3);
+    expect(maxRetriesFromEnv({ FLAG_CHANGE_MAX_RETRIES: '0' })).toBe(0);
+    expect(maxRetriesFromEnv({ FLAG_CHANGE_MAX_RETRIES: '10' })).toBe(10);
+    for (const bad of ['11', '-1', '2.5', 'ten']) {
+      expect(() => maxRetriesFromEnv({ FLAG_CHANGE_MAX_RETRIES: bad })).toThrow(`FLAG_CHANGE_MAX_RETRIES must be a whole number from 0 to 10, got "${bad}"`);
+    }
   });
 });
