@@ -5,11 +5,12 @@
  * program prints or says of itself.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { JobStatus, readJob, type JobRecord } from '../../src';
+import { JobStatus, createAdmin, readJob, type JobRecord } from '../../src';
 import { main as imageProcessing } from '../../examples/image-processing';
 import { main as importFlow } from '../../examples/import-flow';
 import { main as generation } from '../../examples/generation';
 import { main as featureFlags, maxRetriesFromEnv } from '../../examples/feature-flags';
+import { main as eventRetry, serverPriority } from '../../examples/event-retry';
 import { address, eventually, testEnv, unique, type TestEnv } from '../helpers';
 
 /** Options every example's `main` takes. */
@@ -150,5 +151,41 @@ describe('the example programs', () => {
     for (const bad of ['11', '-1', '2.5', 'ten']) {
       expect(() => maxRetriesFromEnv({ FLAG_CHANGE_MAX_RETRIES: bad })).toThrow(`FLAG_CHANGE_MAX_RETRIES must be a whole number from 0 to 10, got "${bad}"`);
     }
+  });
+
+  it('event-retry: per-event retries and priorities, a stale attempt taken again, dead events cleaned up, stats and alerts', async () => {
+    const { result, record, client, taskQueue } = await run(eventRetry);
+    const ids = result.jobIds;
+
+    expect(await record(ids['1001'])).toMatchObject({ status: JobStatus.Succeeded, attempts: 1 });
+    const payment = await record(ids['1002']);
+    expect(payment).toMatchObject({ status: JobStatus.Succeeded, attempts: 3, retry: { maximumAttempts: 4, initialIntervalMs: 200, backoffCoefficient: 3, jitter: { ratio: 0 } } });
+    expect(failedAttempts(payment).map((a) => [a.errorType, a.nextDelayMs])).toEqual([
+      ['GatewayTimeoutError', 200],
+      ['GatewayTimeoutError', 600],
+    ]);
+    const webhook = await record(ids['1003']);
+    expect(webhook).toMatchObject({ status: JobStatus.Succeeded, attempts: 2 });
+    expect(webhook.attemptHistory[0].outcome).toBe('Lost');
+    const broken = await record(ids['1004']);
+    expect(broken).toMatchObject({ status: JobStatus.Expired, attempts: 2, errorType: 'WebhookFailedError', retry: { maximumAttempts: 2 } });
+    expect(broken.timeline.map((e) => e.event)).toEqual(['Submitted', 'DeadLettered', 'Expired']);
+
+    const priorities = await Promise.all(['1001', '1002', '1003', '1004'].map(async (n) => (await client.workflow.getHandle(`job-${ids[n]}`).describe()).priority?.priorityKey));
+    expect(priorities).toEqual([1, 3, 5, 2]);
+
+    const admin = createAdmin({ client, taskQueue });
+    const stats = await eventually(async () => {
+      const s = await admin.stats();
+      return s.byType['event.webhook-deliver']?.expired === 1 && s;
+    }, 'the expiry counted');
+    expect(stats.byType['event.webhook-deliver']).toMatchObject({ deadNow: 0, deadLettered: 1, expired: 1 });
+    expect(stats.firing).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+
+  it('event-retry: maps table priorities 1-10 (10 first) onto the server\'s 1-5 (1 first), and refuses others', () => {
+    expect([10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map(serverPriority)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    for (const bad of [0, 11, 2.5]) expect(() => serverPriority(bad)).toThrow(`from 1 to 10, got ${bad}`);
   });
 });
