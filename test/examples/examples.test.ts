@@ -4,6 +4,8 @@
  * attempts, errors, delays, rounds), read here with a client of the test's own, not by what the
  * program prints or says of itself.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JobStatus, createAdmin, readJob, type JobRecord } from '../../src';
 import { main as imageProcessing } from '../../examples/image-processing';
@@ -187,5 +189,30 @@ describe('the example programs', () => {
   it('event-retry: maps table priorities 1-10 (10 first) onto the server\'s 1-5 (1 first), and refuses others', () => {
     expect([10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map(serverPriority)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
     for (const bad of [0, 11, 2.5]) expect(() => serverPriority(bad)).toThrow(`from 1 to 10, got ${bad}`);
+  });
+
+  describe('run as a program', () => {
+    const root = path.join(__dirname, '..', '..');
+    /** Runs an example file with tsx, as its documentation says; resolves with its exit code and output. */
+    function program(file: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+      return new Promise((resolve) => {
+        execFile(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, file)], { cwd: root, env: { ...process.env, TEMPORAL_ADDRESS: address(), ...env } }, (err, stdout, stderr) => {
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        });
+      });
+    }
+
+    it('exits 0 when the system behaved as it should', async () => {
+      const { code, stdout } = await program('examples/feature-flags.ts', { FLAG_CHANGE_MAX_RETRIES: '1' });
+      expect(stdout).toContain('1 retries (FLAG_CHANGE_MAX_RETRIES)');
+      expect(stdout).not.toContain('FAIL');
+      expect(code).toBe(0);
+    });
+
+    it('exits 1, saying why, when it cannot run', async () => {
+      const { code, stderr } = await program('examples/feature-flags.ts', { FLAG_CHANGE_MAX_RETRIES: 'many' });
+      expect(stderr).toContain('FLAG_CHANGE_MAX_RETRIES must be a whole number from 0 to 10, got "many"');
+      expect(code).toBe(1);
+    });
   });
 });
