@@ -20,7 +20,7 @@
  * sooner, after `heartbeatTimeout`), and the event is attempted again, the lost attempt counted.
  * Cleanup is the job type's `retention`: a dead event is kept that long, then expires. The stats
  * view counts the events by status and type; the alerts view is the dead-letter queue's alerts.
- * Time is scaled down: retention is 2 s here (days in production).
+ * Time is scaled down: retention is 5 s here (days in production).
  *
  *   npx tsx examples/event-retry.ts      (against `rebound dev`, or TEMPORAL_ADDRESS)
  */
@@ -90,7 +90,7 @@ class Downstream {
 }
 
 /** Retention of dead events: the cleanup. */
-const retention = '2s';
+const retention = '5s';
 /** How long an attempt may hold an event before it is given up (the stale-lock timeout). */
 const lockTimeout = '1s';
 

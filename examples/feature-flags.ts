@@ -114,7 +114,7 @@ export async function main(options: FeatureFlagOptions = {}): Promise<ExampleRes
         const ids = { darkMode: `flag-${run}-dark-mode`, checkout: `flag-${run}-new-checkout`, banner: `flag-${run}-legacy-banner`, search: `flag-${run}-search-v2` };
         service.failuresLeft.set('new-checkout', 2);
         service.unavailable.add('search-v2');
-        const runAt = new Date(Date.now() + 6 * minute);
+        const runAt = new Date(Date.now() + 30 * minute);
 
         const darkMode = await jobs.submit('flag.change', { flag: 'dark-mode', value: true }, { jobId: ids.darkMode, runAt });
         const waiting = await darkMode.status();
@@ -123,7 +123,7 @@ export async function main(options: FeatureFlagOptions = {}): Promise<ExampleRes
           jobs.submit('flag.change', { flag: 'legacy-banner', value: false }, { jobId: ids.banner }),
           jobs.submit('flag.change', { flag: 'search-v2', value: true }, { jobId: ids.search }),
         ]);
-        print(`Scheduled dark-mode=true for ${runAt.toISOString()} (6 minutes away: ${waiting.status} now), new-checkout=50 in 2 minutes (the service fails it twice),`);
+        print(`Scheduled dark-mode=true for ${runAt.toISOString()} (30 minutes away: ${waiting.status} now), new-checkout=50 in 2 minutes (the service fails it twice),`);
         print('legacy-banner=false (the flag was deleted) and search-v2=true (the service is down for it).');
         const [darkDone, checkoutDone, bannerDone, searchDone] = await Promise.all([darkMode, checkout, banner, search].map((h) => h.settled()));
         const rows: [string, JobRecord][] = [['dark-mode', darkDone], ['new-checkout', checkoutDone], ['legacy-banner', bannerDone], ['search-v2', searchDone]];
