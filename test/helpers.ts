@@ -28,9 +28,9 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-/** A client, workers and a fresh task queue on the shared dev server. */
-export async function testEnv(): Promise<TestEnv> {
-  const config = loadConfig({ address: address(), taskQueue: unique('tq') }, {});
+/** A client, workers and a fresh task queue (or the one given) on the shared dev server. */
+export async function testEnv(taskQueue = unique('tq')): Promise<TestEnv> {
+  const config = loadConfig({ address: address(), taskQueue }, {});
   const connection = await Connection.connect({ address: config.address });
   const client = new Client({ connection, namespace: config.namespace });
   const stops: (() => Promise<void>)[] = [];

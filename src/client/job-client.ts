@@ -33,7 +33,33 @@ function jsonBytes(type: string, value: unknown): number {
   }
 }
 
-const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority', 'delay', 'runAt'];
+const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority', 'delay', 'runAt', 'fairnessKey', 'fairnessWeight'];
+
+/** The server's limit on a fairness key (see `Priority.fairnessKey` of @temporalio/common). */
+const fairnessKeyMaxBytes = 64;
+
+/** The task priority a submit asks for, checked; undefined for the server's defaults. */
+function priorityOf({ priority, fairnessKey, fairnessWeight }: SubmitOptions): Priority | undefined {
+  if (priority !== undefined && !(Number.isInteger(priority) && priority >= 1 && priority <= 5)) {
+    throw new InvalidOptionsError(`priority must be a whole number from 1 (first) to 5 (last), 3 being the server's default, got ${JSON.stringify(priority)}`);
+  }
+  if (fairnessKey !== undefined && (typeof fairnessKey !== 'string' || fairnessKey === '' || Buffer.byteLength(fairnessKey) > fairnessKeyMaxBytes)) {
+    const got = typeof fairnessKey === 'string' ? `${JSON.stringify(fairnessKey)} (${Buffer.byteLength(fairnessKey)} bytes)` : JSON.stringify(fairnessKey);
+    throw new InvalidOptionsError(`fairnessKey must be a non-empty string of at most ${fairnessKeyMaxBytes} bytes (UTF-8), got ${got}`);
+  }
+  if (fairnessWeight !== undefined) {
+    if (typeof fairnessWeight !== 'number' || !Number.isFinite(fairnessWeight) || fairnessWeight <= 0) {
+      throw new InvalidOptionsError(`fairnessWeight must be a positive finite number, got ${typeof fairnessWeight === 'number' ? String(fairnessWeight) : JSON.stringify(fairnessWeight)}`);
+    }
+    if (fairnessKey === undefined) throw new InvalidOptionsError('fairnessWeight needs a fairnessKey: it is the weight of that key');
+  }
+  if (priority === undefined && fairnessKey === undefined) return undefined;
+  return {
+    ...(priority === undefined ? {} : { priorityKey: priority }),
+    ...(fairnessKey === undefined ? {} : { fairnessKey }),
+    ...(fairnessWeight === undefined ? {} : { fairnessWeight }),
+  };
+}
 
 function makeHandle(client: Client, jobId: string, runId: string | undefined, created: boolean): JobHandle {
   const status = () => readJob(client, jobId);
@@ -94,9 +120,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
     if (typeof jobId !== 'string' || jobId.trim() === '' || jobId.length > 200) {
       throw new InvalidOptionsError(`jobId must be a non-empty string of at most 200 characters, got ${JSON.stringify(jobId)}`);
     }
-    if (opts.priority !== undefined && !(Number.isInteger(opts.priority) && opts.priority >= 1 && opts.priority <= 5)) {
-      throw new InvalidOptionsError(`priority must be a whole number from 1 (first) to 5 (last), 3 being the server's default, got ${JSON.stringify(opts.priority)}`);
-    }
+    const priority = priorityOf(opts);
     const startDelayMs = delayOf(opts);
     const input: JobInput = { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs, ...(startDelayMs ? { startDelayMs } : {}) };
     try {
@@ -111,7 +135,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
         ],
         ...(startDelayMs === undefined ? {} : { startDelay: startDelayMs }),
         staticSummary: `${type} ${jobId}`,
-        ...(opts.priority === undefined ? {} : { priority: { priorityKey: opts.priority } satisfies Priority }),
+        ...(priority === undefined ? {} : { priority }),
       });
       return makeHandle(client, jobId, handle.firstExecutionRunId, true);
     } catch (err) {

@@ -29,6 +29,19 @@ export interface SubmitOptions {
    * preempted. @defaultValue 3, the server's default
    */
   priority?: number;
+  /**
+   * Fairness key of the job's tasks, such as a tenant id: among tasks of one priority, the server
+   * hands out tasks of each key in proportion to its weight, so one busy tenant does not starve the
+   * others. A non-empty string of at most 64 bytes (UTF-8). Best effort, and only where the
+   * server's fairness is on (see the README). @defaultValue none: every job shares the empty key
+   */
+  fairnessKey?: string;
+  /**
+   * Weight of {@link fairnessKey}: a key of weight 2 gets about twice the tasks of a key of weight 1.
+   * A positive finite number, with a `fairnessKey`; the server clamps it to 0.001-1000, and a weight
+   * set for the key in the task queue's configuration wins over it. @defaultValue 1
+   */
+  fairnessWeight?: number;
 }
 
 /**

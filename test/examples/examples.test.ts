@@ -1,0 +1,218 @@
+/**
+ * The example programs, each rebuilding a production retry system on rebound, run against the
+ * real dev server. Each is judged by rebound's own records of the jobs it submitted (statuses,
+ * attempts, errors, delays, rounds), read here with a client of the test's own, not by what the
+ * program prints or says of itself.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { JobStatus, createAdmin, readJob, type JobRecord } from '../../src';
+import { main as imageProcessing } from '../../examples/image-processing';
+import { main as importFlow } from '../../examples/import-flow';
+import { main as generation } from '../../examples/generation';
+import { main as featureFlags, maxRetriesFromEnv } from '../../examples/feature-flags';
+import { main as eventRetry, serverPriority } from '../../examples/event-retry';
+import { address, eventually, testEnv, unique, type TestEnv } from '../helpers';
+
+/** Options every example's `main` takes. */
+interface RunOptions {
+  address: string;
+  taskQueue: string;
+  print: (line: string) => void;
+}
+
+/**
+ * Runs an example quietly on a fresh task queue; returns its result, what it printed, and a reader
+ * of its jobs' records. A job's full record comes from its workflow, which a worker answers for:
+ * the example's own worker has stopped, so a worker without job types takes its place.
+ */
+async function run<R extends { ok: boolean }>(main: (options: RunOptions) => Promise<R>, extra: Record<string, unknown> = {}) {
+  const printed: string[] = [];
+  const taskQueue = unique('example');
+  const result = await main({ address: address(), taskQueue, print: (line) => printed.push(line), ...extra });
+  const env = await testEnv(taskQueue);
+  await env.startWorker([]);
+  readers.push(env);
+  return { result, printed: printed.join('\n'), taskQueue, client: env.client, record: (jobId: string): Promise<JobRecord> => readJob(env.client, jobId) };
+}
+const readers: TestEnv[] = [];
+afterAll(() => Promise.all(readers.map((env) => env.close())));
+
+const failedAttempts = (r: JobRecord, round = r.round) => r.attemptHistory.filter((a) => a.round === round && a.outcome !== 'Succeeded');
+
+describe('the example programs', () => {
+  it('image-processing: retried every 5 minutes at most 3 times, then dead; retry-all revives it; one job id runs once', async () => {
+    const { result, record } = await run(imageProcessing);
+    const { cat, dog, bird } = result.jobIds;
+
+    const catJob = await record(cat);
+    expect(catJob).toMatchObject({ status: JobStatus.Succeeded, attempts: 1, round: 1, totalAttempts: 1 });
+
+    const dogJob = await record(dog);
+    expect(dogJob).toMatchObject({ status: JobStatus.Succeeded, attempts: 3, round: 1 });
+    expect(failedAttempts(dogJob).map((a) => [a.errorType, a.nextDelayMs])).toEqual([
+      ['StorageUnavailableError', 500],
+      ['StorageUnavailableError', 500],
+    ]);
+
+    const birdJob = await record(bird);
+    expect(birdJob).toMatchObject({ status: JobStatus.Succeeded, round: 2, attempts: 1, totalAttempts: 5 });
+    expect(failedAttempts(birdJob, 1).map((a) => a.errorType)).toEqual(Array(4).fill('StorageUnavailableError'));
+    expect(birdJob.timeline.map((e) => e.event)).toEqual(['Submitted', 'DeadLettered', 'Retried', 'Succeeded']);
+    expect(result.ok).toBe(true);
+  });
+
+  it('import-flow: an import whose queue went away mid-way is retried, every item queued once, the corrupt one dead at once', async () => {
+    const { result, record, taskQueue, client } = await run(importFlow);
+    const { import: importId, item1, item2, item3, item4, item5 } = result.jobIds;
+
+    const importJob = await record(importId);
+    expect(importJob).toMatchObject({ status: JobStatus.Succeeded, attempts: 2, result: { items: 5, queuedNow: 3 } });
+    expect(importJob.attemptHistory[0]).toMatchObject({ outcome: 'Failed', errorType: 'ServerUnreachableError' });
+
+    for (const id of [item1, item4, item5]) expect(await record(id)).toMatchObject({ status: JobStatus.Succeeded, attempts: 1 });
+    const slow = await record(item2);
+    expect(slow).toMatchObject({ status: JobStatus.Succeeded, attempts: 2 });
+    expect(slow.attemptHistory[0].errorType).toBe('ImageTimeoutError');
+    const corrupt = await record(item3);
+    expect(corrupt).toMatchObject({ status: JobStatus.DeadLettered, attempts: 1, errorType: 'CorruptImage' });
+    expect(corrupt.attemptHistory[0].nonRetryable).toBe(true);
+
+    // Five image jobs on the queue, no more: none lost, none queued twice.
+    await eventually(async () => (await client.workflow.count(`TaskQueue = "${taskQueue}" AND JobType = "import.image"`)).count === 5, 'five image jobs listed');
+    expect(result.ok).toBe(true);
+  });
+
+  it('generation: 5 s +-10%, one retry, auth and validation errors final; the dead letters paged, opened, retried, corrected, deleted', async () => {
+    const { result, record } = await run(generation);
+    const { poem, story, essay, summary, translation } = result.jobIds;
+
+    expect(await record(poem)).toMatchObject({ status: JobStatus.Succeeded, attempts: 1 });
+    const storyJob = await record(story);
+    expect(storyJob).toMatchObject({ status: JobStatus.Succeeded, attempts: 2 });
+    const [delay] = failedAttempts(storyJob).map((a) => a.nextDelayMs!);
+    expect(delay).toBeGreaterThanOrEqual(225);
+    expect(delay).toBeLessThanOrEqual(275);
+    expect(storyJob.retry).toMatchObject({ initialIntervalMs: 250, backoffCoefficient: 2, maximumIntervalMs: 180_000, maximumAttempts: 2, jitter: { ratio: 0.1 } });
+
+    // Dead after its two attempts, then retried once the model was back.
+    const essayJob = await record(essay);
+    expect(essayJob).toMatchObject({ status: JobStatus.Succeeded, round: 2, attempts: 1, totalAttempts: 3 });
+    const essayDead = failedAttempts(essayJob, 1);
+    expect(essayDead.map((a) => a.errorType)).toEqual(['ProviderUnavailableError', 'ProviderUnavailableError']);
+    for (const a of essayDead) expect(a.stack).toContain('generate');
+
+    // Not retried, then deleted.
+    const summaryJob = await record(summary);
+    expect(summaryJob).toMatchObject({ status: JobStatus.Cancelled, totalAttempts: 1 });
+    expect(summaryJob.attemptHistory).toEqual([expect.objectContaining({ errorType: 'AuthenticationError', nonRetryable: true })]);
+
+    // Not retried, then retried with a corrected payload.
+    const translationJob = await record(translation);
+    expect(translationJob).toMatchObject({ status: JobStatus.Succeeded, round: 2, totalAttempts: 2, payload: expect.objectContaining({ maxTokens: 4_000 }) });
+    expect(failedAttempts(translationJob, 1)).toEqual([expect.objectContaining({ errorType: 'ValidationError', nonRetryable: true })]);
+    expect(translationJob.timeline.map((e) => e.event)).toEqual(['Submitted', 'DeadLettered', 'Retried', 'Succeeded']);
+    expect(result.ok).toBe(true);
+  });
+
+  it('feature-flags: a change waits for its time; retries after 2^(n+1) minutes plus up to 30 s, as many as configured; a deleted flag is final', async () => {
+    const { result, record } = await run(featureFlags, { maxRetries: 2 });
+    const { darkMode, checkout, banner, search } = result.jobIds;
+    const minute = 50;
+
+    const dark = await record(darkMode);
+    expect(dark).toMatchObject({ status: JobStatus.Succeeded, attempts: 1 });
+    expect(dark.timeline.map((e) => e.event)).toEqual(['Submitted', 'Started', 'Succeeded']);
+    // Submitted for 30 minutes (1.5 s) later: it waited (less the moments between choosing the time and submitting).
+    expect(Date.parse(dark.attemptHistory[0].startedAt!) - Date.parse(dark.timeline[0].at)).toBeGreaterThanOrEqual(30 * minute - 500);
+
+    const checkoutJob = await record(checkout);
+    expect(checkoutJob).toMatchObject({ status: JobStatus.Succeeded, attempts: 3 });
+    expect(checkoutJob.retry).toMatchObject({ initialIntervalMs: 4 * minute, backoffCoefficient: 2, maximumAttempts: 3, jitter: { maxMs: 25 } });
+
+    expect(await record(banner)).toMatchObject({ status: JobStatus.DeadLettered, attempts: 1, errorType: 'FlagNotFoundError' });
+
+    const searchJob = await record(search);
+    expect(searchJob).toMatchObject({ status: JobStatus.DeadLettered, attempts: 3, errorType: 'FlagServiceUnavailableError' });
+    for (const job of [checkoutJob, searchJob]) {
+      const delays = failedAttempts(job, 1).flatMap((a) => (a.nextDelayMs === undefined ? [] : [a.nextDelayMs]));
+      expect(delays).toHaveLength(2);
+      delays.forEach((ms, i) => {
+        expect(ms).toBeGreaterThanOrEqual(2 ** (i + 2) * minute);
+        expect(ms).toBeLessThanOrEqual(2 ** (i + 2) * minute + 25);
+      });
+    }
+    expect(result.ok).toBe(true);
+  });
+
+  it('feature-flags: reads its retries from FLAG_CHANGE_MAX_RETRIES, 0 to 10, and refuses anything else by name', () => {
+    expect(maxRetriesFromEnv({})).toBe(3);
+    expect(maxRetriesFromEnv({ FLAG_CHANGE_MAX_RETRIES: '0' })).toBe(0);
+    expect(maxRetriesFromEnv({ FLAG_CHANGE_MAX_RETRIES: '10' })).toBe(10);
+    for (const bad of ['11', '-1', '2.5', 'ten']) {
+      expect(() => maxRetriesFromEnv({ FLAG_CHANGE_MAX_RETRIES: bad })).toThrow(`FLAG_CHANGE_MAX_RETRIES must be a whole number from 0 to 10, got "${bad}"`);
+    }
+  });
+
+  it('event-retry: per-event retries and priorities, a stale attempt taken again, dead events cleaned up, stats and alerts', async () => {
+    const { result, record, client, taskQueue } = await run(eventRetry);
+    const ids = result.jobIds;
+
+    expect(await record(ids['1001'])).toMatchObject({ status: JobStatus.Succeeded, attempts: 1 });
+    const payment = await record(ids['1002']);
+    expect(payment).toMatchObject({ status: JobStatus.Succeeded, attempts: 3, retry: { maximumAttempts: 4, initialIntervalMs: 200, backoffCoefficient: 3, jitter: { ratio: 0 } } });
+    expect(failedAttempts(payment).map((a) => [a.errorType, a.nextDelayMs])).toEqual([
+      ['GatewayTimeoutError', 200],
+      ['GatewayTimeoutError', 600],
+    ]);
+    const webhook = await record(ids['1003']);
+    expect(webhook).toMatchObject({ status: JobStatus.Succeeded, attempts: 2 });
+    expect(webhook.attemptHistory[0].outcome).toBe('Lost');
+    const broken = await record(ids['1004']);
+    expect(broken).toMatchObject({ status: JobStatus.Expired, attempts: 2, errorType: 'WebhookFailedError', retry: { maximumAttempts: 2 } });
+    expect(broken.timeline.map((e) => e.event)).toEqual(['Submitted', 'DeadLettered', 'Expired']);
+
+    const priorities = await Promise.all(['1001', '1002', '1003', '1004'].map(async (n) => (await client.workflow.getHandle(`job-${ids[n]}`).describe()).priority?.priorityKey));
+    expect(priorities).toEqual([1, 3, 5, 2]);
+
+    const admin = createAdmin({ client, taskQueue });
+    const stats = await eventually(async () => {
+      const s = await admin.stats();
+      return s.byType['event.webhook-deliver']?.expired === 1 && s;
+    }, 'the expiry counted');
+    expect(stats.byType['event.webhook-deliver']).toMatchObject({ deadNow: 0, deadLettered: 1, expired: 1 });
+    expect(stats.firing).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+
+  it('event-retry: maps table priorities 1-10 (10 first) onto the server\'s 1-5 (1 first), and refuses others', () => {
+    expect([10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map(serverPriority)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    for (const bad of [0, 11, 2.5]) expect(() => serverPriority(bad)).toThrow(`from 1 to 10, got ${bad}`);
+  });
+
+  describe('run as a program', () => {
+    const root = path.join(__dirname, '..', '..');
+    /** Runs an example file with tsx, as its documentation says; resolves with its exit code and output. */
+    function program(file: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+      return new Promise((resolve) => {
+        execFile(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, file)], { cwd: root, env: { ...process.env, TEMPORAL_ADDRESS: address(), ...env } }, (err, stdout, stderr) => {
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        });
+      });
+    }
+
+    it('exits 0 when the system behaved as it should', async () => {
+      const { code, stdout } = await program('examples/feature-flags.ts', { FLAG_CHANGE_MAX_RETRIES: '1' });
+      expect(stdout).toContain('1 retries (FLAG_CHANGE_MAX_RETRIES)');
+      expect(stdout).not.toContain('FAIL');
+      expect(code).toBe(0);
+    });
+
+    it('exits 1, saying why, when it cannot run', async () => {
+      const { code, stderr } = await program('examples/feature-flags.ts', { FLAG_CHANGE_MAX_RETRIES: 'many' });
+      expect(stderr).toContain('FLAG_CHANGE_MAX_RETRIES must be a whole number from 0 to 10, got "many"');
+      expect(code).toBe(1);
+    });
+  });
+});
