@@ -5,7 +5,7 @@ import type { RedisServer, TemporalServer } from './servers';
 import type { SystemContext } from './systems';
 
 /** The scenarios, in the order they run. */
-export const scenarioIds = ['success', 'failure-mix', 'retry-timing', 'crash', 'workers', 'storm', 'dead-letter'] as const;
+export const scenarioIds = ['success', 'failure-mix', 'retry-timing', 'crash', 'workers', 'storm', 'dead-letter', 'embedded-server'] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 
 /** Options of one benchmark run, from the command line. */

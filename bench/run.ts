@@ -16,11 +16,13 @@ import { machineBusyMs, treeCpuMs } from './processes';
 import { parseOptions, usage } from './options';
 import { crashScenario } from './scenarios/crash';
 import { deadLetterScenario } from './scenarios/dead-letter';
+import { embeddedServerScenario } from './scenarios/embedded-server';
 import { failureMixScenario } from './scenarios/failure-mix';
 import { retryTimingScenario } from './scenarios/retry-timing';
 import { stormScenario } from './scenarios/storm';
 import { successScenario } from './scenarios/success';
 import { workersScenario } from './scenarios/workers';
+import { defaultSqlitePragmas } from '../src/dev';
 import { redisServerBinary, startRedis, startTemporal, temporalBinary, type RedisServer } from './servers';
 
 /** The project: where results and BENCHMARKS.md go (the snapshot runs elsewhere, see {@link fromSnapshot}). */
@@ -34,10 +36,11 @@ const scenarios: Record<ScenarioId, (ctx: ScenarioContext) => Promise<ScenarioRe
   crash: crashScenario,
   storm: stormScenario,
   workers: workersScenario,
+  'embedded-server': embeddedServerScenario,
 };
 
 /** Scenarios that compare with raw Temporal, and with BullMQ. */
-const needsRaw: ScenarioId[] = ['success', 'failure-mix', 'retry-timing'];
+const needsRaw: ScenarioId[] = ['success', 'failure-mix', 'retry-timing', 'embedded-server'];
 const needsRedis: ScenarioId[] = ['failure-mix', 'retry-timing', 'crash'];
 
 /** Redis as it ships, and Redis with an append-only file synced every second. */
@@ -118,7 +121,7 @@ async function main(options: BenchOptions): Promise<number> {
       command: ['npm run bench', ...(options.argv.length ? ['--', ...options.argv] : [])].join(' '),
       machine,
       servers: {
-        temporal: `temporal server start-dev, a fresh SQLite file per scenario, default settings${Object.keys(dynamicConfig).length ? ` and ${JSON.stringify(dynamicConfig)}` : ''}, no Web UI`,
+        temporal: `temporal server start-dev, a fresh SQLite file per scenario, rebound dev's SQLite settings (${defaultSqlitePragmas.join(', ')})${Object.keys(dynamicConfig).length ? ` and ${JSON.stringify(dynamicConfig)}` : ''}, no Web UI`,
         redis: redis ? `redis-server defaults (RDB snapshots, no AOF) for "BullMQ"; --appendonly yes --appendfsync everysec for "BullMQ + AOF"` : 'not available',
       },
       scenarios: reports,

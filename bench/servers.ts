@@ -32,11 +32,26 @@ export interface TemporalServer {
   stop(): Promise<void>;
 }
 
-/** Starts a dev server on a fresh SQLite file in `dir`. */
-export async function startTemporal(binary: string, dir: string, dynamicConfig: Record<string, unknown>): Promise<TemporalServer> {
+/** How the dev server keeps its data: rebound dev's SQLite settings unless told otherwise. */
+export interface StorageSettings {
+  /** `--sqlite-pragma` values; `[]` for the server's own defaults. @defaultValue rebound dev's */
+  sqlitePragmas?: readonly string[];
+  /** No file at all: the server keeps everything in memory. */
+  inMemory?: boolean;
+}
+
+/** Starts a dev server on a fresh SQLite file in `dir` (or in memory). */
+export async function startTemporal(binary: string, dir: string, dynamicConfig: Record<string, unknown>, storage: StorageSettings = {}): Promise<TemporalServer> {
   mkdirSync(dir, { recursive: true });
-  const dbFile = path.join(dir, 'temporal.sqlite');
-  const server = await startDevServer({ binary, uiPort: false, dbFile, dynamicConfig, logLevel: 'error' });
+  const dbFile = storage.inMemory ? '' : path.join(dir, 'temporal.sqlite');
+  const server = await startDevServer({
+    binary,
+    uiPort: false,
+    ...(dbFile ? { dbFile } : {}),
+    ...(storage.sqlitePragmas ? { sqlitePragmas: storage.sqlitePragmas } : {}),
+    dynamicConfig,
+    logLevel: 'error',
+  });
   const port = server.address.split(':').pop()!;
   const pid = findPid(['start-dev', '--port', port]) ?? findPid(['start-dev', `--port=${port}`]);
   const client = await connectClient(loadConfig({ address: server.address, namespace: server.namespace }, {}));
