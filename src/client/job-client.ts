@@ -2,13 +2,15 @@
  * The application client: submit jobs, follow them, read their results.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Priority } from '@temporalio/common';
-import { JobStatus, defaultTaskQueue, jobWorkflowId, jobWorkflowType, limits, searchAttributes as sa, type JobInput } from '../contract';
-import { InvalidOptionsError, JobFailedError, PayloadTooLargeError, PayloadValidationError } from '../errors';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { JobStatus, defaultTaskQueue, jobWorkflowId, limits, searchAttributes as sa } from '../contract';
+import { InvalidOptionsError, JobFailedError, PayloadTooLargeError, PayloadValidationError, SubmitUnreachableError } from '../errors';
 import { JobRegistry, checkOptionKeys, resolveRetryPolicy, toMs, validatePayload } from '../jobs';
+import { startForwarder, type Forwarder } from './outbox-forwarder';
+import { openOutboxStore, type OutboxStore } from './outbox-store';
 import { readJob } from './read-job';
 import { waitUntilSettled } from './settle';
+import { newSubmitId, startWithRetry, type StartRequest } from './start-job';
 import type { JobClient, JobClientOptions, JobHandle, JobRecord, SubmitOptions } from './types';
 
 /** Statuses at which {@link JobHandle.settled} returns. */
@@ -35,7 +37,7 @@ function jsonBytes(type: string, value: unknown): number {
 
 const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority', 'delay', 'runAt'];
 
-function makeHandle(client: Client, jobId: string, runId: string | undefined, created: boolean): JobHandle {
+function makeHandle(client: Client, jobId: string, runId: string | undefined, created: boolean, queued = false): JobHandle {
   const status = () => readJob(client, jobId);
   const settled = async (): Promise<JobRecord> => {
     for (;;) {
@@ -50,6 +52,7 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
     workflowId: jobWorkflowId(jobId),
     runId,
     created,
+    ...(queued ? { queued } : {}),
     status,
     settled,
     async cancel() {
@@ -75,11 +78,49 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
   };
 }
 
+/** The outbox of a job client, open, with its forwarder running. */
+interface Outbox {
+  store: OutboxStore;
+  forwarder: Forwarder;
+  counts: { queued: number; forwarded: number; failed: number };
+}
+
+function openOutbox(client: Client, options: JobClientOptions, startTimeoutMs: number): Outbox | undefined {
+  if (options.outbox === undefined) return undefined;
+  if (typeof options.outbox !== 'object' || options.outbox === null) throw new InvalidOptionsError(`outbox must be { dir }, got ${JSON.stringify(options.outbox)}`);
+  checkOptionKeys(options.outbox, ['dir', 'pollInterval'], 'outbox');
+  const pollMs = toMs(options.outbox.pollInterval ?? '5s', 'outbox.pollInterval');
+  const store = openOutboxStore(options.outbox.dir);
+  const counts = { queued: 0, forwarded: 0, failed: 0 };
+  const forwarder = startForwarder(client, store, {
+    startTimeoutMs,
+    pollMs,
+    initialBacklog: store.pendingSync(),
+    forwarded: () => counts.forwarded++,
+    failed: () => counts.failed++,
+  });
+  return { store, forwarder, counts };
+}
+
 /** Creates the client application code submits jobs with. */
 export function createJobClient(options: JobClientOptions): JobClient {
   const { client } = options;
   const registry = options.jobs instanceof JobRegistry ? options.jobs : new JobRegistry(options.jobs);
   const taskQueue = options.taskQueue ?? defaultTaskQueue;
+  const deadlineMs = toMs(options.submitDeadline ?? '10s', 'submitDeadline');
+  const outbox = openOutbox(client, options, deadlineMs);
+  const needOutbox = (what: string): Outbox => {
+    if (!outbox) throw new InvalidOptionsError(`${what} needs an outbox: createJobClient({ ..., outbox: { dir } })`);
+    return outbox;
+  };
+
+  async function queue(request: StartRequest): Promise<JobHandle> {
+    const { store, forwarder, counts } = needOutbox('queueing');
+    await store.write({ ...request, namespace: client.options.namespace });
+    counts.queued++;
+    forwarder.queued();
+    return makeHandle(client, request.jobId, undefined, true, true);
+  }
 
   async function submit(type: string, payload: unknown = {}, opts: SubmitOptions = {}): Promise<JobHandle> {
     const def = registry.get(type);
@@ -96,30 +137,23 @@ export function createJobClient(options: JobClientOptions): JobClient {
       throw new InvalidOptionsError(`priority must be a whole number from 1 (first) to 5 (last), 3 being the server's default, got ${JSON.stringify(opts.priority)}`);
     }
     const startDelayMs = delayOf(opts);
-    const input: JobInput = { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs, ...(startDelayMs ? { startDelayMs } : {}) };
+    const request: StartRequest = {
+      jobId,
+      type,
+      taskQueue,
+      input: { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs },
+      ...(opts.priority === undefined ? {} : { priority: opts.priority }),
+      ...(startDelayMs ? { runAt: new Date(Date.now() + startDelayMs).toISOString() } : {}),
+      submitId: newSubmitId(),
+    };
+    // Behind entries already waiting, so that the outbox keeps submit order.
+    if (outbox && outbox.forwarder.backlog() > 0) return queue(request);
     try {
-      const handle = await client.workflow.start(jobWorkflowType, {
-        workflowId: jobWorkflowId(jobId),
-        taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: sa.jobType, value: type },
-          { key: sa.jobStatus, value: startDelayMs ? JobStatus.Scheduled : JobStatus.Running },
-        ],
-        ...(startDelayMs === undefined ? {} : { startDelay: startDelayMs }),
-        staticSummary: `${type} ${jobId}`,
-        ...(opts.priority === undefined ? {} : { priority: { priorityKey: opts.priority } satisfies Priority }),
-      });
-      return makeHandle(client, jobId, handle.firstExecutionRunId, true);
+      const started = await startWithRetry(client, request, deadlineMs);
+      return makeHandle(client, jobId, started.runId, started.created);
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const existing = await client.workflow.getHandle(jobWorkflowId(jobId)).describe();
-      const existingType = existing.typedSearchAttributes.get(sa.jobType);
-      if (existingType !== undefined && existingType !== type) {
-        throw new InvalidOptionsError(`jobId "${jobId}" is taken by a job of type "${existingType}", not "${type}"`);
-      }
-      return makeHandle(client, jobId, undefined, false);
+      if (outbox && err instanceof SubmitUnreachableError) return queue(request);
+      throw err;
     }
   }
 
@@ -128,5 +162,12 @@ export function createJobClient(options: JobClientOptions): JobClient {
     submit,
     getHandle: (jobId) => makeHandle(client, jobId, undefined, true),
     status: (jobId) => readJob(client, jobId),
+    flushOutbox: () => needOutbox('flushOutbox()').forwarder.flush(),
+    async outboxStatus() {
+      const { store, forwarder, counts } = needOutbox('outboxStatus()');
+      const waiting = forwarder.waiting();
+      return { ...(await store.status()), queued: counts.queued, forwarded: counts.forwarded, failedNow: counts.failed, ...(waiting ? { waiting } : {}) };
+    },
+    close: async () => outbox?.forwarder.close(),
   };
 }
