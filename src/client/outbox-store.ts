@@ -170,7 +170,12 @@ export function openOutboxStore(dirOption: string, { readOnly = false }: { readO
       return entry;
     },
     async remove(name) {
-      await unlink(path.join(dir, name));
+      try {
+        await unlink(path.join(dir, name));
+      } catch (err) {
+        // Gone already: forwarded by a process that took the lock over from this one.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
       await syncDir(dir);
     },
     async fail(name, err) {
