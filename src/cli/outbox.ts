@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { forwardOutbox, openOutboxStore, readOutboxStatus, type OutboxStatus } from '../client';
 import { UsageError } from '../errors';
 import { ExitCode, type CliContext } from './context';
-import { cell, formatDuration, formatTimeAgo, renderFacts } from './format';
+import { formatDuration, formatTimeAgo, renderFacts } from './format';
 
 interface DirOpts {
   dir?: string;
@@ -33,11 +33,12 @@ function printStatus(ctx: CliContext, status: OutboxStatus): void {
   );
   if (status.failed.length === 0) return;
   ctx.print('');
-  ctx.print('Failed entries (the server refused them; each file in failed/ holds the start request and the error):');
-  ctx.printTable(
-    ['Job', 'Type', 'Failed', 'Error'],
-    status.failed.map((f) => [f.jobId, f.type, formatTimeAgo(f.failedAt), cell(`${f.error.name}: ${f.error.message}`, 80)]),
-  );
+  ctx.print('Failed entries (the server refused them for good; each file holds the start request and the error):');
+  for (const f of status.failed) {
+    ctx.print(`  ${f.jobId}  ${f.type}  failed ${formatTimeAgo(f.failedAt) ?? '-'}`);
+    ctx.print(`    ${f.error.name}: ${f.error.message}`);
+    ctx.print(`    ${f.file}`);
+  }
 }
 
 /** Adds `outbox` and its subcommands to the program. */
