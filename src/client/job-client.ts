@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { JobStatus, defaultTaskQueue, jobWorkflowId, limits, searchAttributes as sa } from '../contract';
-import { InvalidOptionsError, JobFailedError, PayloadTooLargeError, PayloadValidationError, SubmitUnreachableError } from '../errors';
+import { InvalidOptionsError, JobFailedError, OutboxError, PayloadTooLargeError, PayloadValidationError, SubmitUnreachableError } from '../errors';
 import { JobRegistry, checkOptionKeys, resolveRetryPolicy, toMs, validatePayload } from '../jobs';
 import { startForwarder, type Forwarder } from './outbox-forwarder';
 import { openOutboxStore, type OutboxStore } from './outbox-store';
 import { readJob } from './read-job';
 import { waitUntilSettled } from './settle';
-import { newSubmitId, startWithRetry, type StartRequest } from './start-job';
+import { isUnreachable, newSubmitId, startWithRetry, type StartRequest } from './start-job';
 import type { JobClient, JobClientOptions, JobHandle, JobRecord, SubmitOptions } from './types';
 
 /** Statuses at which {@link JobHandle.settled} returns. */
@@ -37,9 +37,14 @@ function jsonBytes(type: string, value: unknown): number {
 
 const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority', 'delay', 'runAt'];
 
-function makeHandle(client: Client, jobId: string, runId: string | undefined, created: boolean, queued = false): JobHandle {
+/**
+ * Makes a handle. `untilStarted`, for a start queued in the outbox, resolves once the job exists
+ * on the server: the waits (`settled`, `result`) begin there.
+ */
+function makeHandle(client: Client, jobId: string, runId: string | undefined, created: boolean, untilStarted?: () => Promise<void>): JobHandle {
   const status = () => readJob(client, jobId);
   const settled = async (): Promise<JobRecord> => {
+    await untilStarted?.();
     for (;;) {
       await waitUntilSettled(client, jobId);
       // The full record comes from the job itself; between the two reads it may have moved on (retried).
@@ -52,7 +57,7 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
     workflowId: jobWorkflowId(jobId),
     runId,
     created,
-    ...(queued ? { queued } : {}),
+    ...(untilStarted ? { queued: true } : {}),
     status,
     settled,
     async cancel() {
@@ -71,6 +76,7 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
     },
     async result<R>() {
       // From the server's records alone: the workflow's result, or the dead job's indexed error.
+      await untilStarted?.();
       const { job, outcome } = await waitUntilSettled(client, jobId);
       if (outcome?.status === JobStatus.Succeeded) return outcome.result as R;
       throw new JobFailedError(outcome ?? { jobId, status: job.status, attempts: job.attempts ?? job.totalAttempts, errorType: job.errorType, message: job.message });
@@ -83,6 +89,8 @@ interface Outbox {
   store: OutboxStore;
   forwarder: Forwarder;
   counts: { queued: number; forwarded: number; failed: number };
+  /** Jobs of entries this client moved to `failed/`, with the error's message. */
+  failedJobs: Map<string, string>;
 }
 
 function openOutbox(client: Client, options: JobClientOptions, startTimeoutMs: number): Outbox | undefined {
@@ -92,14 +100,18 @@ function openOutbox(client: Client, options: JobClientOptions, startTimeoutMs: n
   const pollMs = toMs(options.outbox.pollInterval ?? '5s', 'outbox.pollInterval');
   const store = openOutboxStore(options.outbox.dir);
   const counts = { queued: 0, forwarded: 0, failed: 0 };
+  const failedJobs = new Map<string, string>();
   const forwarder = startForwarder(client, store, {
     startTimeoutMs,
     pollMs,
     initialBacklog: store.pendingSync(),
     forwarded: () => counts.forwarded++,
-    failed: () => counts.failed++,
+    failed: (jobId, err) => {
+      counts.failed++;
+      failedJobs.set(jobId, err instanceof Error ? err.message : String(err));
+    },
   });
-  return { store, forwarder, counts };
+  return { store, forwarder, counts, failedJobs };
 }
 
 /** Creates the client application code submits jobs with. */
@@ -119,7 +131,25 @@ export function createJobClient(options: JobClientOptions): JobClient {
     await store.write({ ...request, namespace: client.options.namespace });
     counts.queued++;
     forwarder.queued();
-    return makeHandle(client, request.jobId, undefined, true, true);
+    return makeHandle(client, request.jobId, undefined, true, () => untilForwarded(request));
+  }
+
+  /** Resolves once the queued start of `request` exists on the server (forwarded by any process). */
+  async function untilForwarded({ jobId, type }: StartRequest): Promise<void> {
+    const { store, failedJobs } = needOutbox('a queued job');
+    for (;;) {
+      const refused = failedJobs.get(jobId);
+      if (refused) throw new OutboxError(store.dir, `job "${jobId}" was refused by the server and set aside in failed/: ${refused}`);
+      try {
+        const existing = await client.workflow.getHandle(jobWorkflowId(jobId)).describe();
+        const existingType = existing.typedSearchAttributes.get(sa.jobType);
+        if (existingType !== undefined && existingType !== type) throw new InvalidOptionsError(`jobId "${jobId}" is taken by a job of type "${existingType}", not "${type}"`);
+        return;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError) && !isUnreachable(err)) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   }
 
   async function submit(type: string, payload: unknown = {}, opts: SubmitOptions = {}): Promise<JobHandle> {

@@ -53,7 +53,8 @@ export interface JobHandle {
   /**
    * True when the server could not be reached before the submit's deadline and the start waits
    * in the client's outbox: the forwarder starts it once the server answers. Until then the job
-   * is unknown to the server (`status()` throws `JobNotFoundError`).
+   * is unknown to the server (`status()` and `cancel()` throw `JobNotFoundError`); `settled()` and
+   * `result()` wait until it is started, and throw `OutboxError` when the server refused it for good.
    */
   readonly queued?: boolean;
   /** The job's full record: status, payload, attempts and their history, timeline. Throws `JobNotFoundError`. */

@@ -19,7 +19,7 @@ import { OutboxError, ServerUnreachableError, SubmitUnreachableError } from '../
 import { registerOutboxMetrics } from '../../src/metrics';
 import { createWorker } from '../../src/worker';
 import { outboxJob, outboxRuns } from '../fixtures/outbox-jobs';
-import { quietLogger, rejectionOf, unique } from '../helpers';
+import { eventually, quietLogger, rejectionOf, unique } from '../helpers';
 
 interface Run {
   code: number | null;
@@ -58,6 +58,18 @@ describe('submit while the server is unreachable', () => {
   const stop = async () => {
     await server?.stop();
     server = undefined;
+  };
+  /** Runs a worker of the test's job type on `taskQueue`; resolves to its stop. */
+  const startWorker = async (taskQueue: string) => {
+    const config = loadConfig({ address: `127.0.0.1:${port}`, taskQueue }, {});
+    const connection = await connectWorker(config, quietLogger);
+    const worker = await createWorker({ connection, config, jobs: [outboxJob], logger: quietLogger });
+    const running = worker.run();
+    return async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    };
   };
   const describeJob = (jobId: string) => client.workflow.getHandle(jobWorkflowId(jobId)).describe();
 
@@ -107,6 +119,29 @@ describe('submit while the server is unreachable', () => {
     expect(await rejectionOf(describeJob(jobId))).toBeInstanceOf(WorkflowNotFoundError);
   }, 240_000);
 
+  it('hands back a queued handle whose result() waits until the forwarder started the job, then returns its result', async () => {
+    const taskQueue = unique('tq-queued-handle');
+    const jobs = createJobClient({ client, jobs: [outboxJob], taskQueue, submitDeadline: '300ms', outbox: { dir: path.join(dir, 'outbox-handle') } });
+    await stop();
+    try {
+      const handle = await jobs.submit('test.outbox', { n: 7 });
+      expect(handle).toMatchObject({ queued: true, created: true });
+      const result = handle.result();
+      await start();
+      const stopWorker = await startWorker(taskQueue);
+      try {
+        await eventually(async () => (await jobs.flushOutbox()).pending === 0, 'the outbox to be forwarded', 120_000);
+        expect(await result).toEqual({ n: 7 });
+        expect(outboxRuns.get(handle.jobId)).toBe(1);
+      } finally {
+        await stopWorker();
+      }
+    } finally {
+      await jobs.close();
+      if (!server) await start();
+    }
+  }, 300_000);
+
   it('queues submits made while the server is down in one process, and another process forwards each once, in order, after a restart', async () => {
     const outbox = path.join(dir, 'outbox-restart');
     const taskQueue = unique('tq-restart');
@@ -121,9 +156,7 @@ describe('submit while the server is unreachable', () => {
     expect(queued.oldestAgeMs).toBeGreaterThanOrEqual(0);
 
     await start();
-    const workerConnection = await connectWorker(loadConfig({ address: `127.0.0.1:${port}`, taskQueue }, {}), quietLogger);
-    const worker = await createWorker({ connection: workerConnection, config: loadConfig({ address: `127.0.0.1:${port}`, taskQueue }, {}), jobs: [outboxJob], logger: quietLogger });
-    const running = worker.run();
+    const stopWorker = await startWorker(taskQueue);
     try {
       // Two processes open the same outbox at once: between them, each entry is forwarded once.
       const [a, b] = (await Promise.all([outboxProcess({ ...env, REBOUND_TEST_MODE: 'flush' }), outboxProcess({ ...env, REBOUND_TEST_MODE: 'flush' })])).map(parsed);
@@ -137,9 +170,7 @@ describe('submit while the server is unreachable', () => {
       const startTimes = await Promise.all(jobIds.map(async (jobId) => (await describeJob(jobId)).startTime.getTime()));
       expect(startTimes).toEqual([...startTimes].sort((x, y) => x - y));
     } finally {
-      worker.shutdown();
-      await running;
-      await workerConnection.close();
+      await stopWorker();
     }
   }, 600_000);
 });
