@@ -34,16 +34,24 @@ export interface ForwardOptions extends ForwardHooks {
   signal?: AbortSignal;
 }
 
+/** How long a forwarding lock may go without renewal before another process takes it over (at least). */
+const lockStaleMs = 120_000;
+/** Temporary files older than this are left by a writer that crashed mid-write. */
+const temporaryFileMaxAgeMs = 3_600_000;
+
 /**
  * Forwards what the outbox holds, oldest first, in one pass: stops at the first entry the server
  * cannot take now (it stays, and so do those after it), moves entries refused for good to
  * `failed/`. Does nothing when another process holds the forwarding lock.
  */
 export async function forwardOutbox(client: Client, store: OutboxStore, options: ForwardOptions): Promise<OutboxFlushResult> {
-  const release = await store.lock();
-  if (!release) return { forwarded: 0, failed: 0, pending: (await store.list()).length, locked: true };
+  if ((await store.list()).length === 0) return { forwarded: 0, failed: 0, pending: 0 };
+  // Renewed after each entry: a holder silent for this long is stuck, or gone from another machine.
+  const lock = await store.lock(Math.max(lockStaleMs, 3 * options.startTimeoutMs));
+  if (!lock) return { forwarded: 0, failed: 0, pending: (await store.list()).length, locked: true };
   const result: OutboxFlushResult = { forwarded: 0, failed: 0, pending: 0 };
   try {
+    await store.sweep(temporaryFileMaxAgeMs);
     const names = await store.list();
     for (const [at, name] of names.entries()) {
       if (options.signal?.aborted) {
@@ -51,6 +59,7 @@ export async function forwardOutbox(client: Client, store: OutboxStore, options:
         result.pending = names.length - at;
         break;
       }
+      await lock.renew();
       let entry;
       try {
         entry = await store.read(name);
@@ -84,7 +93,7 @@ export async function forwardOutbox(client: Client, store: OutboxStore, options:
       options.forwarded?.(entry.jobId);
     }
   } finally {
-    await release();
+    await lock.release();
   }
   return result;
 }

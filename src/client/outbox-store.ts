@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, unlinkSync } from 'node:fs';
-import { open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { open, readFile, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OutboxError } from '../errors';
@@ -107,6 +107,13 @@ function makeWritable(dir: string): void {
   }
 }
 
+/** The forwarding lock of an outbox, held. */
+export interface OutboxLock {
+  /** Says the holder is still at work. */
+  renew(): Promise<void>;
+  release(): Promise<void>;
+}
+
 /** An outbox directory: write, list, remove and set aside entries, and the forwarding lock. */
 export interface OutboxStore {
   readonly dir: string;
@@ -122,8 +129,13 @@ export interface OutboxStore {
   remove(name: string): Promise<void>;
   /** Moves an entry the server refused for good to `failed/`, with the error. */
   fail(name: string, err: unknown): Promise<void>;
-  /** Takes the forwarding lock; undefined when a live process holds it. Resolves to its release. */
-  lock(): Promise<(() => Promise<void>) | undefined>;
+  /**
+   * Takes the forwarding lock; undefined when another process holds it. It is taken over when its
+   * holder is gone (a process of this machine that exited) or has not renewed it for `staleMs`.
+   */
+  lock(staleMs: number): Promise<OutboxLock | undefined>;
+  /** Removes temporary files older than `olderThanMs`, left by writers that crashed mid-write. */
+  sweep(olderThanMs: number): Promise<void>;
   status(): Promise<OutboxStatus>;
 }
 
@@ -191,31 +203,41 @@ export function openOutboxStore(dirOption: string, { readOnly = false }: { readO
       await unlink(file);
       await syncDir(dir);
     },
-    async lock() {
+    async lock(staleMs) {
       const file = path.join(dir, lockFile);
       for (let tries = 0; tries < 2; tries++) {
         try {
           const handle = await open(file, 'wx', 0o600);
-          await handle.writeFile(JSON.stringify({ pid: process.pid, hostname: os.hostname(), at: new Date().toISOString() }));
+          await handle.writeFile(JSON.stringify({ pid: process.pid, hostname: os.hostname(), at: new Date().toISOString(), staleMs }));
           await handle.close();
-          return () => unlink(file).catch(() => undefined);
+          return {
+            renew: async () => {
+              const now = new Date();
+              await utimes(file, now, now).catch(() => undefined);
+            },
+            release: () => unlink(file).catch(() => undefined),
+          };
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutboxError(dir, 'its forwarding lock cannot be taken', err);
         }
-        // Held: by a live process (keep off), or left by one that died (take it over).
-        let holder: { pid?: number; hostname?: string } | undefined;
-        try {
-          holder = JSON.parse(await readFile(file, 'utf8')) as typeof holder;
-        } catch {
-          holder = undefined;
-        }
-        const stale = holder?.pid
-          ? holder.hostname === os.hostname() && !alive(holder.pid)
-          : Date.now() - (await stat(file).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs > 60_000;
-        if (!stale) return undefined;
+        // Held: by a process at work (keep off), or by one that is gone or stuck (take it over). Two
+        // processes taking over at once may both forward for a while: harmless, as a job id runs once.
+        const holder = (await readFile(file, 'utf8').then(JSON.parse, () => undefined)) as { pid?: number; hostname?: string; staleMs?: number } | undefined;
+        const renewedAt = (await stat(file).catch(() => undefined))?.mtimeMs;
+        if (renewedAt === undefined) continue;
+        const gone = holder?.pid !== undefined && holder.hostname === os.hostname() && !alive(holder.pid);
+        const stale = Date.now() - renewedAt > Math.max(staleMs, holder?.staleMs ?? 0);
+        if (!gone && !stale) return undefined;
         await unlink(file).catch(() => undefined);
       }
       return undefined;
+    },
+    async sweep(olderThanMs) {
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        if (!name.startsWith('.') || !name.endsWith('.tmp')) continue;
+        const info = await stat(path.join(dir, name)).catch(() => undefined);
+        if (info && Date.now() - info.mtimeMs > olderThanMs) await unlink(path.join(dir, name)).catch(() => undefined);
+      }
     },
     async status() {
       let names: string[];

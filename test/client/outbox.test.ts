@@ -5,13 +5,13 @@
  * SQLite file, so that it can stop it and start it again with every job kept.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobClient, readOutboxStatus } from '../../src/client';
+import { createJobClient, forwardOutbox, openOutboxStore, readOutboxStatus } from '../../src/client';
 import { connectWorker, loadConfig } from '../../src/config';
 import { jobWorkflowId } from '../../src/contract';
 import { freePort, startDevServer, type DevServer } from '../../src/dev';
@@ -204,6 +204,35 @@ describe('the outbox without a server', () => {
     expect((err as Error).message).toContain(`"${blocked}"`);
     expect((err as Error).message).toMatch(/cannot be made or written/);
   });
+
+  it('keeps off while a live process holds the forwarding lock, and takes over the lock of a process that is gone', async () => {
+    const outbox = path.join(dir, 'lock');
+    const jobs = createJobClient({ client, jobs: [outboxJob], submitDeadline: '300ms', outbox: { dir: outbox } });
+    try {
+      expect((await jobs.submit('test.outbox', { n: 1 })).queued).toBe(true);
+    } finally {
+      // Its forwarder stops: the passes below are the only ones.
+      await jobs.close();
+    }
+    const store = openOutboxStore(outbox);
+    const forward = () => forwardOutbox(client, store, { startTimeoutMs: 300 });
+    const lock = path.join(outbox, 'forward.lock');
+    const holdBy = (pid: number) => writeFileSync(lock, JSON.stringify({ pid, hostname: os.hostname(), at: new Date().toISOString() }));
+
+    holdBy(process.pid);
+    expect(await forward()).toMatchObject({ forwarded: 0, pending: 1, locked: true });
+
+    const exited = spawn(process.execPath, ['-e', '']);
+    const pid = exited.pid!;
+    await new Promise((resolve) => exited.on('exit', resolve));
+    holdBy(pid);
+    const flushed = await forward();
+    expect(flushed.locked).toBeUndefined();
+    // It tried (the server does not answer here): the entry stays, the lock is let go.
+    expect(flushed).toMatchObject({ forwarded: 0, pending: 1 });
+    expect(flushed.waiting).toBeTruthy();
+    expect(existsSync(lock)).toBe(false);
+  }, 60_000);
 
   it('queues, keeps every entry while flushes cannot reach the server, and shows the backlog in its metrics', async () => {
     const outbox = path.join(dir, 'metrics');
