@@ -137,9 +137,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
   /** Resolves once the queued start of `request` exists on the server (forwarded by any process). */
   async function untilForwarded({ jobId, type }: StartRequest): Promise<void> {
     const { store, failedJobs } = needOutbox('a queued job');
-    for (;;) {
-      const refused = failedJobs.get(jobId);
-      if (refused) throw new OutboxError(store.dir, `job "${jobId}" was refused by the server and set aside in failed/: ${refused}`);
+    for (let round = 0; ; round++) {
       try {
         const existing = await client.workflow.getHandle(jobWorkflowId(jobId)).describe();
         const existingType = existing.typedSearchAttributes.get(sa.jobType);
@@ -148,6 +146,10 @@ export function createJobClient(options: JobClientOptions): JobClient {
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError) && !isUnreachable(err)) throw err;
       }
+      // Set aside by this process (known at once), or by another one sharing the directory (read now and then).
+      const setAside = round % 10 === 9 ? (await store.status().catch(() => undefined))?.failed.find((f) => f.jobId === jobId) : undefined;
+      const refused = failedJobs.get(jobId) ?? (setAside && `${setAside.error.name}: ${setAside.error.message}`);
+      if (refused) throw new OutboxError(store.dir, `job "${jobId}" was refused by the server and set aside in failed/: ${refused}`);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }
