@@ -137,19 +137,23 @@ export function createJobClient(options: JobClientOptions): JobClient {
   /** Resolves once the queued start of `request` exists on the server (forwarded by any process). */
   async function untilForwarded({ jobId, type }: StartRequest): Promise<void> {
     const { store, failedJobs } = needOutbox('a queued job');
+    const refusedHere = () => {
+      const why = failedJobs.get(jobId);
+      return why && new OutboxError(store.dir, `job "${jobId}" was refused by the server and set aside in failed/: ${why}`);
+    };
     for (let round = 0; ; round++) {
       try {
         const existing = await client.workflow.getHandle(jobWorkflowId(jobId)).describe();
         const existingType = existing.typedSearchAttributes.get(sa.jobType);
-        if (existingType !== undefined && existingType !== type) throw new InvalidOptionsError(`jobId "${jobId}" is taken by a job of type "${existingType}", not "${type}"`);
-        return;
+        if (existingType === undefined || existingType === type) return;
+        throw refusedHere() || new InvalidOptionsError(`jobId "${jobId}" is taken by a job of type "${existingType}", not "${type}"`);
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError) && !isUnreachable(err)) throw err;
       }
       // Set aside by this process (known at once), or by another one sharing the directory (read now and then).
       const setAside = round % 10 === 9 ? (await store.status().catch(() => undefined))?.failed.find((f) => f.jobId === jobId) : undefined;
-      const refused = failedJobs.get(jobId) ?? (setAside && `${setAside.error.name}: ${setAside.error.message}`);
-      if (refused) throw new OutboxError(store.dir, `job "${jobId}" was refused by the server and set aside in failed/: ${refused}`);
+      const refused = refusedHere() || (setAside && new OutboxError(store.dir, `job "${jobId}" was refused by the server and set aside in failed/: ${setAside.error.name}: ${setAside.error.message}`));
+      if (refused) throw refused;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }

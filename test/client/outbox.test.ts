@@ -11,15 +11,19 @@ import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createJobClient, forwardOutbox, openOutboxStore, readOutboxStatus } from '../../src/client';
 import { connectWorker, loadConfig } from '../../src/config';
-import { jobWorkflowId } from '../../src/contract';
+import { jobWorkflowId, searchAttributes } from '../../src/contract';
 import { freePort, startDevServer, type DevServer } from '../../src/dev';
 import { OutboxError, ServerUnreachableError, SubmitUnreachableError } from '../../src/errors';
+import { defineJob } from '../../src/jobs';
 import { registerOutboxMetrics } from '../../src/metrics';
 import { createWorker } from '../../src/worker';
 import { outboxJob, outboxRuns } from '../fixtures/outbox-jobs';
 import { eventually, quietLogger, rejectionOf, unique } from '../helpers';
+
+const otherJob = defineJob({ type: 'test.outbox-other', schema: z.object({}), handler: async () => ({}) });
 
 interface Run {
   code: number | null;
@@ -136,6 +140,36 @@ describe('submit while the server is unreachable', () => {
       } finally {
         await stopWorker();
       }
+    } finally {
+      await jobs.close();
+      if (!server) await start();
+    }
+  }, 300_000);
+
+  it('sets aside a queued start whose job id another type took meanwhile, with the error, and its handle says so', async () => {
+    const taskQueue = unique('tq-refused');
+    const outbox = path.join(dir, 'outbox-refused');
+    const jobId = unique('refused');
+    await createJobClient({ client, jobs: [otherJob], taskQueue }).submit('test.outbox-other', {}, { jobId });
+    const jobs = createJobClient({ client, jobs: [outboxJob], taskQueue, submitDeadline: '300ms', outbox: { dir: outbox } });
+    await stop();
+    try {
+      const handle = await jobs.submit('test.outbox', { n: 1 }, { jobId });
+      expect(handle.queued).toBe(true);
+      await start();
+      const pass = await eventually(async () => {
+        const result = await jobs.flushOutbox();
+        return result.pending === 0 && result;
+      }, 'the outbox to be forwarded', 120_000);
+      expect(pass).toMatchObject({ forwarded: 0, failed: 1 });
+      const err = await rejectionOf(handle.result());
+      expect(err).toBeInstanceOf(OutboxError);
+      expect(err.message).toContain(`"${jobId}"`);
+      expect(err.message).toContain('"test.outbox-other"');
+      const status = await readOutboxStatus(outbox);
+      expect(status).toMatchObject({ pending: 0, failed: [{ jobId, type: 'test.outbox', error: { name: 'InvalidOptionsError' } }] });
+      // Nothing else was started: the id still belongs to the other job.
+      expect((await describeJob(jobId)).typedSearchAttributes.get(searchAttributes.jobType)).toBe('test.outbox-other');
     } finally {
       await jobs.close();
       if (!server) await start();
