@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createJobClient, forwardOutbox, openOutboxStore, readOutboxStatus } from '../../src/client';
 import { connectWorker, loadConfig } from '../../src/config';
-import { jobWorkflowId, searchAttributes } from '../../src/contract';
+import { defaultRetryPolicy, jobWorkflowId, searchAttributes } from '../../src/contract';
+import { newSubmitId, startJob, type StartRequest } from '../../src/client/start-job';
 import { freePort, startDevServer, type DevServer } from '../../src/dev';
 import { OutboxError, ServerUnreachableError, SubmitUnreachableError } from '../../src/errors';
 import { defineJob } from '../../src/jobs';
@@ -106,6 +107,15 @@ describe('submit while the server is unreachable', () => {
     expect(handle.queued).toBeUndefined();
     expect((await describeJob(jobId)).status.name).toBe('RUNNING');
   }, 240_000);
+
+  it('counts a start sent again after its answer was lost as the same submit, and one of another submit as an existing job', async () => {
+    const jobId = unique('resent');
+    const request: StartRequest = { jobId, type: 'test.outbox', taskQueue: unique('tq-resent'), input: { jobId, type: 'test.outbox', payload: { n: 1 }, retry: defaultRetryPolicy }, submitId: newSubmitId() };
+    const first = await startJob(client, request);
+    expect(first).toMatchObject({ created: true });
+    expect(await startJob(client, request)).toEqual({ created: true, runId: first.runId });
+    expect(await startJob(client, { ...request, submitId: newSubmitId() })).toEqual({ created: false });
+  });
 
   it('past its deadline without an outbox, throws SubmitUnreachableError naming the job and the address, and starts nothing', async () => {
     const jobs = createJobClient({ client, jobs: [outboxJob], taskQueue: unique('tq-deadline'), submitDeadline: '500ms' });
