@@ -134,6 +134,36 @@ export class ServerUnreachableError extends ReboundError {
   }
 }
 
+/**
+ * Thrown by submit when the server did not answer within the client's `submitDeadline` and no
+ * outbox is configured. The start may or may not have reached the server: submitting again with
+ * the same `jobId` is safe (one id runs at most once).
+ */
+export class SubmitUnreachableError extends ServerUnreachableError {
+  constructor(
+    readonly jobId: string,
+    address: string,
+    deadlineMs: number,
+    cause?: unknown,
+  ) {
+    super(address, cause);
+    this.message =
+      `job "${jobId}" was not submitted: the Temporal server at ${address} did not answer within ${deadlineMs / 1_000} s` +
+      `${cause instanceof Error ? ` (${cause.message})` : ''}. Submit it again with the same jobId (it runs at most once), or configure an outbox`;
+  }
+}
+
+/** Thrown when the outbox directory cannot be made, written or read; the message names the directory. */
+export class OutboxError extends ReboundError {
+  constructor(
+    readonly dir: string,
+    why: string,
+    cause?: unknown,
+  ) {
+    super(`outbox directory "${dir}": ${why}${cause instanceof Error ? ` (${cause.message})` : ''}`, { cause });
+  }
+}
+
 /** Thrown by `connectClient` when the address answers, but not as a Temporal frontend does (a web server, the Web UI's or the HTTP API's port). */
 export class NotTemporalServerError extends ServerUnreachableError {
   constructor(address: string, cause?: unknown) {

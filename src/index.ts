@@ -4,7 +4,21 @@
  * `rebound/examples`.
  */
 export { defineJob, isJobDefinition, JobRegistry, type JobContext, type JobDefinition, type JobTypeOptions } from './jobs';
-export { createJobClient, readJob, type JobClient, type JobClientOptions, type JobHandle, type JobRecord, type SubmitOptions } from './client';
+export {
+  createJobClient,
+  readJob,
+  readOutboxStatus,
+  type FailedOutboxEntry,
+  type JobClient,
+  type JobClientOptions,
+  type JobClientOutboxStatus,
+  type JobHandle,
+  type JobRecord,
+  type OutboxFlushResult,
+  type OutboxOptions,
+  type OutboxStatus,
+  type SubmitOptions,
+} from './client';
 export { createWorker, loadJobModule, type CreateWorkerOptions, type LoadedJobModule } from './worker';
 export {
   alertConfigProblem,
@@ -42,7 +56,7 @@ export {
   type EncryptionKeys,
   type ServeCodecOptions,
 } from './codec';
-export { installSdkMetrics, type MetricsOptions } from './metrics';
+export { installSdkMetrics, registerOutboxMetrics, type MetricsOptions, type OutboxMetricsSource } from './metrics';
 export * from './errors';
 export {
   JobStatus,

@@ -2,13 +2,16 @@
  * The application client: submit jobs, follow them, read their results.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Priority } from '@temporalio/common';
-import { JobStatus, defaultTaskQueue, jobWorkflowId, jobWorkflowType, limits, searchAttributes as sa, type JobInput } from '../contract';
-import { InvalidOptionsError, JobFailedError, PayloadTooLargeError, PayloadValidationError } from '../errors';
+import { JobStatus, defaultTaskQueue, jobWorkflowId, limits, searchAttributes as sa } from '../contract';
+import { InvalidOptionsError, JobFailedError, OutboxError, PayloadTooLargeError, PayloadValidationError, SubmitUnreachableError } from '../errors';
 import { JobRegistry, checkOptionKeys, resolveRetryPolicy, toMs, validatePayload } from '../jobs';
+import { startForwarder, type Forwarder } from './outbox-forwarder';
+import { openOutboxStore, type OutboxStore } from './outbox-store';
 import { readJob } from './read-job';
 import { waitUntilSettled } from './settle';
+import { isUnreachable, newSubmitId, startWithRetry, type StartRequest } from './start-job';
 import type { JobClient, JobClientOptions, JobHandle, JobRecord, SubmitOptions } from './types';
 
 /** Statuses at which {@link JobHandle.settled} returns. */
@@ -61,9 +64,14 @@ function priorityOf({ priority, fairnessKey, fairnessWeight }: SubmitOptions): P
   };
 }
 
-function makeHandle(client: Client, jobId: string, runId: string | undefined, created: boolean): JobHandle {
+/**
+ * Makes a handle. `untilStarted`, for a start queued in the outbox, resolves once the job exists
+ * on the server: the waits (`settled`, `result`) begin there.
+ */
+function makeHandle(client: Client, jobId: string, runId: string | undefined, created: boolean, untilStarted?: () => Promise<void>): JobHandle {
   const status = () => readJob(client, jobId);
   const settled = async (): Promise<JobRecord> => {
+    await untilStarted?.();
     for (;;) {
       await waitUntilSettled(client, jobId);
       // The full record comes from the job itself; between the two reads it may have moved on (retried).
@@ -76,6 +84,7 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
     workflowId: jobWorkflowId(jobId),
     runId,
     created,
+    ...(untilStarted ? { queued: true } : {}),
     status,
     settled,
     async cancel() {
@@ -94,6 +103,7 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
     },
     async result<R>() {
       // From the server's records alone: the workflow's result, or the dead job's indexed error.
+      await untilStarted?.();
       const settlement = await waitUntilSettled(client, jobId);
       if (settlement.outcome?.status === JobStatus.Succeeded) return settlement.outcome.result as R;
       if (settlement.outcome) throw new JobFailedError(settlement.outcome);
@@ -103,11 +113,79 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
   };
 }
 
+/** The outbox of a job client, open, with its forwarder running. */
+interface Outbox {
+  store: OutboxStore;
+  forwarder: Forwarder;
+  counts: { queued: number; forwarded: number; failed: number };
+  /** Jobs of entries this client moved to `failed/`, with the error's message. */
+  failedJobs: Map<string, string>;
+}
+
+function openOutbox(client: Client, options: JobClientOptions, startTimeoutMs: number): Outbox | undefined {
+  if (options.outbox === undefined) return undefined;
+  if (typeof options.outbox !== 'object' || options.outbox === null) throw new InvalidOptionsError(`outbox must be { dir }, got ${JSON.stringify(options.outbox)}`);
+  checkOptionKeys(options.outbox, ['dir', 'pollInterval'], 'outbox');
+  const pollMs = toMs(options.outbox.pollInterval ?? '5s', 'outbox.pollInterval');
+  const store = openOutboxStore(options.outbox.dir);
+  const counts = { queued: 0, forwarded: 0, failed: 0 };
+  const failedJobs = new Map<string, string>();
+  const forwarder = startForwarder(client, store, {
+    startTimeoutMs,
+    pollMs,
+    initialBacklog: store.pendingSync(),
+    forwarded: () => counts.forwarded++,
+    failed: (jobId, err) => {
+      counts.failed++;
+      failedJobs.set(jobId, err instanceof Error ? err.message : String(err));
+    },
+  });
+  return { store, forwarder, counts, failedJobs };
+}
+
 /** Creates the client application code submits jobs with. */
 export function createJobClient(options: JobClientOptions): JobClient {
   const { client } = options;
   const registry = options.jobs instanceof JobRegistry ? options.jobs : new JobRegistry(options.jobs);
   const taskQueue = options.taskQueue ?? defaultTaskQueue;
+  const deadlineMs = toMs(options.submitDeadline ?? '10s', 'submitDeadline');
+  const outbox = openOutbox(client, options, deadlineMs);
+  const needOutbox = (what: string): Outbox => {
+    if (!outbox) throw new InvalidOptionsError(`${what} needs an outbox: createJobClient({ ..., outbox: { dir } })`);
+    return outbox;
+  };
+
+  async function queue(request: StartRequest): Promise<JobHandle> {
+    const { store, forwarder, counts } = needOutbox('queueing');
+    await store.write({ ...request, namespace: client.options.namespace });
+    counts.queued++;
+    forwarder.queued();
+    return makeHandle(client, request.jobId, undefined, true, () => untilForwarded(request));
+  }
+
+  /** Resolves once the queued start of `request` exists on the server (forwarded by any process). */
+  async function untilForwarded({ jobId, type }: StartRequest): Promise<void> {
+    const { store, failedJobs } = needOutbox('a queued job');
+    const refusedHere = () => {
+      const why = failedJobs.get(jobId);
+      return why && new OutboxError(store.dir, `job "${jobId}" was refused by the server and set aside in failed/: ${why}`);
+    };
+    for (let round = 0; ; round++) {
+      try {
+        const existing = await client.workflow.getHandle(jobWorkflowId(jobId)).describe();
+        const existingType = existing.typedSearchAttributes.get(sa.jobType);
+        if (existingType === undefined || existingType === type) return;
+        throw refusedHere() || new InvalidOptionsError(`jobId "${jobId}" is taken by a job of type "${existingType}", not "${type}"`);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError) && !isUnreachable(err)) throw err;
+      }
+      // Set aside by this process (known at once), or by another one sharing the directory (read now and then).
+      const setAside = round % 10 === 9 ? (await store.status().catch(() => undefined))?.failed.find((f) => f.jobId === jobId) : undefined;
+      const refused = refusedHere() || (setAside && new OutboxError(store.dir, `job "${jobId}" was refused by the server and set aside in failed/: ${setAside.error.name}: ${setAside.error.message}`));
+      if (refused) throw refused;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
 
   async function submit(type: string, payload: unknown = {}, opts: SubmitOptions = {}): Promise<JobHandle> {
     const def = registry.get(type);
@@ -122,30 +200,23 @@ export function createJobClient(options: JobClientOptions): JobClient {
     }
     const priority = priorityOf(opts);
     const startDelayMs = delayOf(opts);
-    const input: JobInput = { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs, ...(startDelayMs ? { startDelayMs } : {}) };
+    const request: StartRequest = {
+      jobId,
+      type,
+      taskQueue,
+      input: { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs },
+      ...(priority === undefined ? {} : { priority }),
+      ...(startDelayMs ? { runAt: new Date(Date.now() + startDelayMs).toISOString() } : {}),
+      submitId: newSubmitId(),
+    };
+    // Behind entries already waiting, so that the outbox keeps submit order.
+    if (outbox && outbox.forwarder.backlog() > 0) return queue(request);
     try {
-      const handle = await client.workflow.start(jobWorkflowType, {
-        workflowId: jobWorkflowId(jobId),
-        taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: sa.jobType, value: type },
-          { key: sa.jobStatus, value: startDelayMs ? JobStatus.Scheduled : JobStatus.Running },
-        ],
-        ...(startDelayMs === undefined ? {} : { startDelay: startDelayMs }),
-        staticSummary: `${type} ${jobId}`,
-        ...(priority === undefined ? {} : { priority }),
-      });
-      return makeHandle(client, jobId, handle.firstExecutionRunId, true);
+      const started = await startWithRetry(client, request, deadlineMs);
+      return makeHandle(client, jobId, started.runId, started.created);
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const existing = await client.workflow.getHandle(jobWorkflowId(jobId)).describe();
-      const existingType = existing.typedSearchAttributes.get(sa.jobType);
-      if (existingType !== undefined && existingType !== type) {
-        throw new InvalidOptionsError(`jobId "${jobId}" is taken by a job of type "${existingType}", not "${type}"`);
-      }
-      return makeHandle(client, jobId, undefined, false);
+      if (outbox && err instanceof SubmitUnreachableError) return queue(request);
+      throw err;
     }
   }
 
@@ -154,5 +225,12 @@ export function createJobClient(options: JobClientOptions): JobClient {
     submit,
     getHandle: (jobId) => makeHandle(client, jobId, undefined, true),
     status: (jobId) => readJob(client, jobId),
+    flushOutbox: () => needOutbox('flushOutbox()').forwarder.flush(),
+    async outboxStatus() {
+      const { store, forwarder, counts } = needOutbox('outboxStatus()');
+      const waiting = forwarder.waiting();
+      return { ...(await store.status()), queued: counts.queued, forwarded: counts.forwarded, failedNow: counts.failed, ...(waiting ? { waiting } : {}) };
+    },
+    close: async () => outbox?.forwarder.close(),
   };
 }

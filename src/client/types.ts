@@ -5,6 +5,8 @@ import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { JobState, RetryOptions } from '../contract';
 import type { JobDefinition, JobRegistry } from '../jobs';
+import type { OutboxFlushResult } from './outbox-forwarder';
+import type { OutboxStatus } from './outbox-store';
 
 /** Options of one submit. */
 export interface SubmitOptions {
@@ -61,6 +63,13 @@ export interface JobHandle {
   readonly runId?: string;
   /** False when a job with this id existed already and nothing new was started. */
   readonly created: boolean;
+  /**
+   * True when the server could not be reached before the submit's deadline and the start waits
+   * in the client's outbox: the forwarder starts it once the server answers. Until then the job
+   * is unknown to the server (`status()` and `cancel()` throw `JobNotFoundError`); `settled()` and
+   * `result()` wait until it is started, and throw `OutboxError` when the server refused it for good.
+   */
+  readonly queued?: boolean;
   /** The job's full record: status, payload, attempts and their history, timeline. Throws `JobNotFoundError`. */
   status(): Promise<JobRecord>;
   /**
@@ -86,6 +95,41 @@ export interface JobClientOptions {
   jobs: Iterable<JobDefinition<any, any>> | JobRegistry;
   /** The task queue jobs are submitted to. @defaultValue `rebound` */
   taskQueue?: string;
+  /**
+   * How long a submit keeps trying while the server is unreachable (UNAVAILABLE, DEADLINE_EXCEEDED),
+   * with exponential backoff, before it gives up: it throws `SubmitUnreachableError`, or, with an
+   * outbox, queues the start there. Any other error is thrown at once. @defaultValue `10s`
+   */
+  submitDeadline?: Duration;
+  /**
+   * Keep starts that cannot reach the server in a local directory and forward them once it
+   * answers (see {@link OutboxOptions}). @defaultValue none: a submit that cannot reach the server throws
+   */
+  outbox?: OutboxOptions;
+}
+
+/** Options of a job client's outbox. */
+export interface OutboxOptions {
+  /**
+   * The directory that holds queued starts, one file each; made if missing. It must be on a local
+   * disk, kept across restarts, and used for one namespace. Entries hold payloads as plain JSON
+   * (before any codec): keep it private to the application.
+   */
+  dir: string;
+  /** How often the forwarder looks for entries queued by other processes sharing the directory. @defaultValue `5s` */
+  pollInterval?: Duration;
+}
+
+/** What a job client's outbox holds now, and what this client did with it. */
+export interface JobClientOutboxStatus extends OutboxStatus {
+  /** Entries this client queued since it was made. */
+  queued: number;
+  /** Entries this client forwarded since it was made. */
+  forwarded: number;
+  /** Entries this client moved to `failed/` since it was made. */
+  failedNow: number;
+  /** Why forwarding waits, when its last pass stopped early (e.g. the server unreachable). */
+  waiting?: string;
 }
 
 /** What application code submits and follows jobs with. */
@@ -97,7 +141,10 @@ export interface JobClient {
    * `UnknownJobTypeError`, a payload the schema refuses `PayloadValidationError`, options unknown
    * or out of range `InvalidOptionsError`, and nothing is started. Submitting a `jobId` that
    * exists starts nothing and returns a handle to the existing job (`created: false`); the same
-   * id under another job type throws `InvalidOptionsError`.
+   * id under another job type throws `InvalidOptionsError`. While the server is unreachable it
+   * tries again until `submitDeadline`; then it throws `SubmitUnreachableError`, or with an
+   * outbox queues the start and returns a handle with `queued: true`. With entries waiting in
+   * the outbox, a submit queues at once, behind them.
    * @param payload @defaultValue `{}`
    */
   submit(type: string, payload?: unknown, options?: SubmitOptions): Promise<JobHandle>;
@@ -105,4 +152,13 @@ export interface JobClient {
   getHandle(jobId: string): JobHandle;
   /** The job's full record; throws `JobNotFoundError` when there is none. */
   status(jobId: string): Promise<JobRecord>;
+  /**
+   * Forwards what the outbox holds now, oldest first, and resolves with what the pass did (it
+   * stops at the first entry the server cannot take). Throws `InvalidOptionsError` without an outbox.
+   */
+  flushOutbox(): Promise<OutboxFlushResult>;
+  /** What the outbox holds now: pending entries, the oldest one's age, failed entries. Throws `InvalidOptionsError` without an outbox. */
+  outboxStatus(): Promise<JobClientOutboxStatus>;
+  /** Stops the outbox's forwarder (what it holds stays on disk). Does not close the Temporal connection. Safe to call twice. */
+  close(): Promise<void>;
 }
