@@ -6,7 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { Priority } from '@temporalio/common';
 import { JobStatus, defaultTaskQueue, jobWorkflowId, jobWorkflowType, limits, searchAttributes as sa, type JobInput } from '../contract';
 import { InvalidOptionsError, JobFailedError, PayloadTooLargeError, PayloadValidationError } from '../errors';
-import { JobRegistry, checkOptionKeys, resolveRetryPolicy, toMs, validatePayload } from '../jobs';
+import { JobRegistry, checkOptionKeys, checkTags, resolveRetryPolicy, tagValues, toMs, validatePayload } from '../jobs';
 import { readJob } from './read-job';
 import { waitUntilSettled } from './settle';
 import type { JobClient, JobClientOptions, JobHandle, JobRecord, SubmitOptions } from './types';
@@ -33,7 +33,7 @@ function jsonBytes(type: string, value: unknown): number {
   }
 }
 
-const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority', 'delay', 'runAt'];
+const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority', 'delay', 'runAt', 'tags'];
 
 function makeHandle(client: Client, jobId: string, runId: string | undefined, created: boolean): JobHandle {
   const status = () => readJob(client, jobId);
@@ -95,6 +95,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
     if (opts.priority !== undefined && !(Number.isInteger(opts.priority) && opts.priority >= 1 && opts.priority <= 5)) {
       throw new InvalidOptionsError(`priority must be a whole number from 1 (first) to 5 (last), 3 being the server's default, got ${JSON.stringify(opts.priority)}`);
     }
+    const tags = opts.tags === undefined ? [] : tagValues(checkTags(opts.tags));
     const startDelayMs = delayOf(opts);
     const input: JobInput = { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs, ...(startDelayMs ? { startDelayMs } : {}) };
     try {
@@ -106,6 +107,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
         typedSearchAttributes: [
           { key: sa.jobType, value: type },
           { key: sa.jobStatus, value: startDelayMs ? JobStatus.Scheduled : JobStatus.Running },
+          ...(tags.length > 0 ? [{ key: sa.jobTags, value: tags }] : []),
         ],
         ...(startDelayMs === undefined ? {} : { startDelay: startDelayMs }),
         staticSummary: `${type} ${jobId}`,

@@ -4,7 +4,7 @@
 import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { JobState, RetryOptions } from '../contract';
-import type { JobDefinition, JobRegistry } from '../jobs';
+import type { JobDefinition, JobRegistry, JobTags } from '../jobs';
 
 /** Options of one submit. */
 export interface SubmitOptions {
@@ -29,6 +29,14 @@ export interface SubmitOptions {
    * preempted. @defaultValue 3, the server's default
    */
   priority?: number;
+  /**
+   * Tags to find the job by, such as `{ userId: 'u1', plugin: 'sql' }`: every list, bulk
+   * operation, export and count filters by them. Stored in the `JobTags` search attribute, which
+   * codecs do not encrypt: no personal data. Keys: a letter, then letters, digits, `_`, `-` or
+   * `.`, at most 64 characters; values: 1 to 128 characters, no quotes or backslashes; at most
+   * 20 tags. @defaultValue none
+   */
+  tags?: JobTags;
 }
 
 /**
@@ -36,7 +44,13 @@ export interface SubmitOptions {
  * answered the job's state query: the record then holds only what the server indexed (status,
  * type, attempts, error type), without payload, retry policy or attempt history.
  */
-export type JobRecord = JobState & { workflowId: string; runId?: string; indexedOnly?: true };
+export type JobRecord = JobState & {
+  workflowId: string;
+  runId?: string;
+  indexedOnly?: true;
+  /** The tags it was submitted with (`{}` for none). */
+  tags?: JobTags;
+};
 
 /** A submitted job. */
 export interface JobHandle {
