@@ -198,12 +198,12 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
       checkOptionKeys(opts, ['waitMs', 'pollMs'], 'check');
       return checkTaskQueue({ client, taskQueue, listDead: () => all(), stats }, opts);
     },
-    listJobs: (filter = {}, options = {}) => {
+    listJobs: async (filter = {}, options = {}) => {
       checkOptionKeys(filter, jobFilterKeys, 'filter');
       checkOptionKeys(options, ['limit', 'pageToken'], 'list');
       return listJobs(client, taskQueue, filter, options.limit ?? 50, options.pageToken);
     },
-    jobStats: (filter = {}) => {
+    jobStats: async (filter = {}) => {
       checkOptionKeys(filter, jobStatsFilterKeys, 'jobStats filter');
       return jobStats(client, taskQueue, filter);
     },
