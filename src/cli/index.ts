@@ -12,6 +12,8 @@ import { addConsoleCommand } from './console';
 import { createCliContext, errorMessage, exitCodeFor, type CliContext, type CliIo } from './context';
 import { addDevCommand } from './dev';
 import { registerDlqCommands } from './dlq';
+import { registerJobsCommands } from './jobs';
+import { addStatsCommand } from './stats';
 import { addStatusCommand, addSubmitCommand } from './submit';
 import { addWorkerCommand } from './worker';
 
@@ -58,6 +60,8 @@ export function buildProgram(ctx: CliContext): Command {
   addSubmitCommand(program, ctx);
   addStatusCommand(program, ctx);
   registerDlqCommands(program, ctx);
+  registerJobsCommands(program, ctx);
+  addStatsCommand(program, ctx);
   addCheckCommand(program, ctx);
   addConsoleCommand(program, ctx);
   addCodecServerCommand(program, ctx);
