@@ -5,9 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { temporal } from '@temporalio/proto';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
 import { createAdmin } from '../../src/admin';
 import { JobStatus, searchAttributes as sa } from '../../src/contract';
 import { defineJob } from '../../src/jobs';
+import { workflowBundle } from '../../src/worker';
 import { eventually, testEnv, unique, type TestEnv } from '../helpers';
 
 /** Releases of held attempts, by job id. */
@@ -79,6 +81,10 @@ describe('a retrying job', () => {
       JobStatus.Retrying,
       JobStatus.DeadLettered,
     ]);
+    // The history, its patch marker and its Retrying statuses included, replays on the code as it is.
+    const history = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
+    expect(history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
   });
 
   it('never reads Retrying when its only attempt fails', async () => {
