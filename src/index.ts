@@ -3,7 +3,7 @@
  * jobs. The embedded dev server and the demo are in `rebound/dev`; the example job types in
  * `rebound/examples`.
  */
-export { defineJob, isJobDefinition, JobRegistry, type JobContext, type JobDefinition, type JobTypeOptions } from './jobs';
+export { defineJob, isJobDefinition, JobRegistry, tagLimits, type JobContext, type JobDefinition, type JobTags, type JobTypeOptions } from './jobs';
 export {
   createJobClient,
   readJob,
@@ -35,7 +35,13 @@ export {
   type DeadJobPage,
   type DeadJobSummary,
   type DeadLetterAdmin,
+  type JobFilter,
   type JobOperationResult,
+  type JobPage,
+  type JobStats,
+  type JobStatsFilter,
+  type JobStatusCounts,
+  type JobSummary,
   type ListOptions,
   type RetryRequestOptions,
   type WatchOptions,

@@ -34,6 +34,7 @@ import {
   resolveRetryOptions,
   retrySignal,
   retryUpdate,
+  runningStatuses,
   searchAttributes as sa,
   stateQuery,
   type CancelRequest,
@@ -124,7 +125,13 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
   setHandler(stateQuery, () => state);
   setHandler(attemptFailedSignal, ({ record }) => {
     mergeAttempts(state, [record]);
-    if (state.status === JobStatus.Running && record.round === state.round) showWaiting(state, record);
+    if (!runningStatuses.includes(state.status) || record.round !== state.round) return;
+    // Once per round, and only when another attempt follows: the last failure dead-letters instead.
+    if (state.status === JobStatus.Running && record.nextDelayMs !== undefined && patched('retrying-status')) {
+      state.status = JobStatus.Retrying;
+      upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Retrying }]);
+    }
+    showWaiting(state, record);
   });
   // A delayed job starts now: it is no longer `Scheduled`.
   if (input.startDelayMs && !input.carried) upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Running }]);
@@ -179,7 +186,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
 
   try {
     for (;;) {
-      if (state.status === JobStatus.Running) {
+      if (runningStatuses.includes(state.status)) {
         // Cancelled before it ever ran (a delayed job, say): no attempt is made.
         if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled before it ran');
         if (await runRound(state, input)) {

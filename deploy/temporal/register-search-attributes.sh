@@ -19,7 +19,7 @@ tries=${SETUP_TRIES:-90}
 pause=${SETUP_PAUSE_SECONDS:-2}
 
 # rebound's search attributes (DESIGN.md's CLI contract) and their types.
-attributes='JobType:Keyword JobStatus:Keyword JobErrorType:Keyword JobFailureGroup:Keyword DeadLetteredAt:Datetime JobAttempts:Int'
+attributes='JobType:Keyword JobStatus:Keyword JobErrorType:Keyword JobFailureGroup:Keyword DeadLetteredAt:Datetime JobAttempts:Int JobTags:KeywordList'
 
 contains() {
   case $1 in *"$2"*) return 0 ;; esac

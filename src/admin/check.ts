@@ -7,33 +7,24 @@ import type { Client } from '@temporalio/client';
 import { JobStatus, jobIdOfWorkflowId, searchAttributes as sa, type DeadLetterStats } from '../contract';
 import { InvalidOptionsError } from '../errors';
 import type { CheckDifference, CheckOptions, CheckReport, DeadCounts, DeadJobSummary, JobCounts } from './types';
-import { jobsQuery } from './visibility';
+import { jobsQuery, noStatusCondition, statusCondition } from './visibility';
 
 /** Job ids a difference names, at most. */
 const idsShown = 20;
 
-const status = sa.jobStatus.name;
-const inStatuses = (...statuses: JobStatus[]) => `${status} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
-/** Execution statuses that close a job without its code recording it (as `isClosedFromOutside` reads them). */
-const closedFromOutside = `ExecutionStatus IN ('Terminated', 'TimedOut', 'Failed')`;
-/** Statuses of a job whose workflow has not recorded an end. */
-const openStatuses = inStatuses(JobStatus.Scheduled, JobStatus.Running, JobStatus.DeadLettered);
-
 /**
  * One query per status, disjoint, and together covering every job: a job in `unaccounted` ended
  * without recording how (its workflow completed or was cancelled while it still read scheduled,
- * running or dead), or carries no status rebound knows.
+ * running or dead), or carries no status rebound knows. `running` counts retrying jobs too.
  */
 const statusConditions: Record<keyof Omit<JobCounts, 'submitted'>, string> = {
-  succeeded: `${status} = '${JobStatus.Succeeded}'`,
-  expired: `${status} = '${JobStatus.Expired}'`,
-  cancelled: `(${status} = '${JobStatus.Cancelled}' OR (${closedFromOutside} AND ${openStatuses}))`,
-  deadLettered: `ExecutionStatus = 'Running' AND ${status} = '${JobStatus.DeadLettered}'`,
-  running: `ExecutionStatus = 'Running' AND ${status} = '${JobStatus.Running}'`,
-  scheduled: `ExecutionStatus = 'Running' AND ${status} = '${JobStatus.Scheduled}'`,
-  unaccounted:
-    `((ExecutionStatus IN ('Completed', 'Canceled') AND ${openStatuses}) OR ${status} IS NULL OR ` +
-    `${status} NOT IN (${Object.values(JobStatus).map((s) => `'${s}'`).join(', ')}))`,
+  succeeded: statusCondition(JobStatus.Succeeded),
+  expired: statusCondition(JobStatus.Expired),
+  cancelled: statusCondition(JobStatus.Cancelled),
+  deadLettered: statusCondition(JobStatus.DeadLettered),
+  running: `ExecutionStatus = 'Running' AND ${sa.jobStatus.name} IN ('${JobStatus.Running}', '${JobStatus.Retrying}')`,
+  scheduled: statusCondition(JobStatus.Scheduled),
+  unaccounted: noStatusCondition,
 };
 
 /** What `check` reads from the server. */

@@ -10,13 +10,17 @@ import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, WorkerUnavailab
 import { JobRegistry, checkOptionKeys, resolveRetryPolicy, validatePayload } from '../jobs';
 import { bulkOperationHandle, maxJobsPerPart, startBulkOperation } from './bulk-operation';
 import { checkTaskQueue } from './check';
-import type { AdminOptions, BulkOptions, BulkSelection, DeadJobFilter, DeadJobSummary, DeadLetterAdmin, JobOperationResult, RetryRequestOptions } from './types';
+import { listJobs } from './job-list';
+import { jobStats } from './job-stats';
+import type { AdminOptions, BulkOptions, BulkSelection, DeadJobFilter, DeadJobSummary, DeadLetterAdmin, JobFilter, JobOperationResult, JobStatsFilter, RetryRequestOptions } from './types';
 import { listDeadJobRecords, listDeadJobs } from './visibility';
 
 /** A policy any valid change can apply to, to check bulk changes before the jobs' own policies are known. */
 const anyPolicy = { ...defaultRetryPolicy, initialIntervalMs: 1, maximumIntervalMs: Number.MAX_SAFE_INTEGER };
 
-const filterKeys: readonly (keyof DeadJobFilter)[] = ['type', 'errorType', 'group', 'since', 'until'];
+const filterKeys: readonly (keyof DeadJobFilter)[] = ['type', 'errorType', 'group', 'since', 'until', 'tags'];
+const jobFilterKeys: readonly (keyof JobFilter)[] = ['type', 'status', 'errorType', 'since', 'until', 'tags'];
+const jobStatsFilterKeys: readonly (keyof JobStatsFilter)[] = ['type', 'since', 'until', 'tags'];
 const bulkOptionKeys: readonly (keyof BulkOptions)[] = ['dryRun', 'rate', 'retryPolicy', 'reason', 'jobsPerPart'];
 const retryRequestKeys: readonly (keyof RetryRequestOptions)[] = ['payload', 'retryPolicy', 'reason'];
 
@@ -192,6 +196,15 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
     check: (opts = {}) => {
       checkOptionKeys(opts, ['waitMs', 'pollMs'], 'check');
       return checkTaskQueue({ client, taskQueue, listDead: () => all(), stats }, opts);
+    },
+    listJobs: async (filter = {}, options = {}) => {
+      checkOptionKeys(filter, jobFilterKeys, 'filter');
+      checkOptionKeys(options, ['limit', 'pageToken'], 'list');
+      return listJobs(client, taskQueue, filter, options.limit ?? 50, options.pageToken);
+    },
+    jobStats: async (filter = {}) => {
+      checkOptionKeys(filter, jobStatsFilterKeys, 'jobStats filter');
+      return jobStats(client, taskQueue, filter);
     },
   };
 }

@@ -3,7 +3,9 @@
  * failure groups and export; alerting of a task queue's dead-letter queue.
  */
 export { createAdmin } from './create-admin';
-export { deadJobQuery, deadJobSummary, jobsQuery } from './visibility';
+export { deadJobQuery, deadJobSummary, jobFilterQuery, jobsQuery, statusCondition } from './visibility';
+export { jobSummary } from './job-list';
+export { maxStatsTypes } from './job-stats';
 export { alertConfigProblem, alertEnvVars, alertsFromEnv, configureAlerts } from './alerts';
 export { signalDeadLetterQueue } from './dead-letter-queue';
 export { combineProgress, maxJobsPerPart } from './bulk-operation';
@@ -21,7 +23,13 @@ export type {
   DeadJobSummary,
   DeadLetterAdmin,
   JobCounts,
+  JobFilter,
   JobOperationResult,
+  JobPage,
+  JobStats,
+  JobStatsFilter,
+  JobStatusCounts,
+  JobSummary,
   ListOptions,
   RetryRequestOptions,
   WatchOptions,

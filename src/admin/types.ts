@@ -3,9 +3,9 @@
  * results of its methods.
  */
 import type { Client } from '@temporalio/client';
-import type { BulkProgress, DeadLetterStats, FailureGroup, RetryOptions } from '../contract';
+import type { BulkProgress, DeadLetterStats, FailureGroup, JobStatus, RetryOptions } from '../contract';
 import type { JobRecord } from '../client';
-import type { JobDefinition, JobRegistry } from '../jobs';
+import type { JobDefinition, JobRegistry, JobTags } from '../jobs';
 
 /** Which dead jobs an operation is about. Every field narrows the selection. */
 export interface DeadJobFilter {
@@ -19,6 +19,93 @@ export interface DeadJobFilter {
   since?: Date;
   /** Dead-lettered at or before this time. @defaultValue no upper bound */
   until?: Date;
+  /** Jobs carrying every one of these tags (and maybe others). @defaultValue any tags */
+  tags?: JobTags;
+}
+
+/** Which jobs, in any status, {@link DeadLetterAdmin.listJobs} is about. Every field narrows the selection. */
+export interface JobFilter {
+  /** Job type. @defaultValue every type */
+  type?: string;
+  /**
+   * Status, or any of several, as `get` reports it (a job terminated from outside is `Cancelled`).
+   * `Running` and `Retrying` are told apart: give both for every job whose attempts are under way.
+   * @defaultValue every status
+   */
+  status?: JobStatus | JobStatus[];
+  /** Error type of the job's last failure (kept while it is dead, and once it expired). @defaultValue every error type */
+  errorType?: string;
+  /** Submitted at or after this time. @defaultValue no lower bound */
+  since?: Date;
+  /** Submitted at or before this time. @defaultValue no upper bound */
+  until?: Date;
+  /** Jobs carrying every one of these tags (and maybe others). @defaultValue any tags */
+  tags?: JobTags;
+}
+
+/** A job in any status, as listed: what the server indexed about it. */
+export interface JobSummary {
+  jobId: string;
+  workflowId: string;
+  type: string;
+  status: JobStatus;
+  /** Attempts over every round, as recorded when it last succeeded or dead-lettered; null until then. */
+  attempts: number | null;
+  /** The error type of its last failure while dead or expired; null otherwise. */
+  errorType: string | null;
+  /** When it was submitted (when its latest run started, for a job that continued as new). */
+  submittedAt: string | null;
+  /** When its workflow closed; null while it is open (scheduled, running, retrying or dead). */
+  closedAt: string | null;
+  deadLetteredAt: string | null;
+  tags: JobTags;
+}
+
+/** One page of jobs. */
+export interface JobPage {
+  items: JobSummary[];
+  /** Pass it back to get the next page; null on the last page. */
+  nextPageToken: string | null;
+}
+
+/** Which jobs {@link DeadLetterAdmin.jobStats} counts. */
+export type JobStatsFilter = Pick<JobFilter, 'type' | 'since' | 'until' | 'tags'>;
+
+/** Jobs per status, and how they ended. */
+export interface JobStatusCounts {
+  /** Every job counted: the sum of the statuses below. */
+  total: number;
+  /** Waiting to start (submitted with a delay or a time to run at). */
+  scheduled: number;
+  /** Attempts under way, none of this round failed yet. */
+  running: number;
+  /** Attempts under way after a failed one. */
+  retrying: number;
+  succeeded: number;
+  /** Dead-lettered and parked now. */
+  deadLettered: number;
+  cancelled: number;
+  expired: number;
+  /** Jobs no longer scheduled or running: succeeded + dead-lettered + cancelled + expired. */
+  settled: number;
+  /** Settled jobs that took more than one attempt, over every round (the `JobAttempts` search attribute). */
+  retried: number;
+  /** succeeded / settled; null when none settled. */
+  successRate: number | null;
+  /** retried / settled; null when none settled. */
+  retryRate: number | null;
+}
+
+/** What {@link DeadLetterAdmin.jobStats} counted. */
+export interface JobStats {
+  taskQueue: string;
+  /** The window, as asked (submitted at or after `since`, at or before `until`); null for no bound. */
+  since: string | null;
+  until: string | null;
+  /** Every type together. */
+  total: JobStatusCounts;
+  /** Per job type, types with no job in the window left out. */
+  byType: Record<string, JobStatusCounts>;
 }
 
 /** A dead job, as listed. */
@@ -36,6 +123,8 @@ export interface DeadJobSummary {
   deadLetteredAt: string;
   /** The round of attempts that dead-lettered (1 unless the job was retried before). */
   round: number;
+  /** The tags it was submitted with. */
+  tags: JobTags;
 }
 
 /** One page of dead jobs. */
@@ -172,6 +261,7 @@ export interface JobCounts {
   /** Cancelled, or closed from outside (terminated, timed out) while running or dead. */
   cancelled: number;
   expired: number;
+  /** Running or retrying. */
   running: number;
   /** Submitted with a delay or a time to run at that has not come yet. */
   scheduled: number;
@@ -285,4 +375,16 @@ export interface DeadLetterAdmin {
    * Needs a worker for the counters, as {@link stats}.
    */
   check(options?: CheckOptions): Promise<CheckReport>;
+  /**
+   * Jobs in any status (scheduled, running, retrying, succeeded, dead, cancelled, expired)
+   * matching `filter`, a page at a time, from visibility (no worker needed). Throws
+   * `InvalidOptionsError` for a bad limit, filter or page token.
+   */
+  listJobs(filter?: JobFilter, options?: ListOptions): Promise<JobPage>;
+  /**
+   * Jobs per type and status over a window of submit times, with success and retry rates, from
+   * visibility's counts (no worker needed; eventually consistent). Throws `InvalidOptionsError`
+   * for a bad filter.
+   */
+  jobStats(filter?: JobStatsFilter): Promise<JobStats>;
 }

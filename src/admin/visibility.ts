@@ -1,6 +1,7 @@
 /**
- * Dead jobs as visibility lists them: the query that selects them, and one page of them read
- * with the server's own page tokens, decoded through the client's data converter.
+ * Jobs as visibility lists them: the queries that select dead jobs and jobs in any status, and
+ * one page of them read with the server's own page tokens, decoded through the client's data
+ * converter.
  */
 import { createHash } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
@@ -10,7 +11,8 @@ import { temporal } from '@temporalio/proto';
 import { deadRecordOf, indexedJob, type ExecutionFacts, type JobRecord } from '../client';
 import { JobStatus, jobIdOfWorkflowId, jobWorkflowType, searchAttributes as sa } from '../contract';
 import { InvalidOptionsError } from '../errors';
-import type { DeadJobFilter, DeadJobPage, DeadJobSummary } from './types';
+import { checkTags, tagValues, type JobTags } from '../jobs';
+import type { DeadJobFilter, DeadJobPage, DeadJobSummary, JobFilter } from './types';
 
 function quote(value: string, what: string): string {
   if (/['"\\]/.test(value)) throw new InvalidOptionsError(`${what} must not contain quotes or backslashes: ${value}`);
@@ -23,14 +25,56 @@ function checkDate(value: Date | undefined, what: string): void {
   }
 }
 
+/** `attribute` at or after `since` and at or before `until`, as far as given. */
+function timeConditions(attribute: string, since: Date | undefined, until: Date | undefined): string[] {
+  checkDate(since, 'since');
+  checkDate(until, 'until');
+  return [
+    ...(since ? [`${attribute} >= '${since.toISOString()}'`] : []),
+    // To the end of that millisecond: SQL visibility compares times as text, and drops trailing
+    // zeros from the query's time but not the stored one, so `<= '…01.120Z'` would miss `…01.120`.
+    ...(until ? [`${attribute} <= '${until.toISOString().replace(/Z$/, '999999Z')}'`] : []),
+  ];
+}
+
+/** One condition per tag: a KeywordList attribute `=` a value holds that value among others. */
+function tagConditions(tags: JobTags | undefined): string[] {
+  if (tags === undefined) return [];
+  return tagValues(checkTags(tags, 'tag filter')).map((value) => `${sa.jobTags.name} = '${value}'`);
+}
+
+const jobStatusName = sa.jobStatus.name;
+const inStatuses = (statuses: readonly JobStatus[]) => `${jobStatusName} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
+/** Execution statuses that close a job without its code recording it (as `isClosedFromOutside` reads them). */
+const closedFromOutside = `ExecutionStatus IN ('Terminated', 'TimedOut', 'Failed')`;
+/** Statuses of a job whose workflow has not recorded an end. */
+export const openStatuses: readonly JobStatus[] = [JobStatus.Scheduled, JobStatus.Running, JobStatus.Retrying, JobStatus.DeadLettered];
+
+/**
+ * The condition that selects the jobs in `jobStatus` as `get` reports it: an open status only
+ * while the workflow runs, and a job whose workflow was closed from outside (terminated, timed
+ * out) while open counts as `Cancelled`. The conditions of two statuses never select one job.
+ */
+export function statusCondition(jobStatus: JobStatus): string {
+  if (!Object.values(JobStatus).includes(jobStatus)) {
+    throw new InvalidOptionsError(`status must be one of ${Object.values(JobStatus).join(', ')}, got ${JSON.stringify(jobStatus)}`);
+  }
+  if (jobStatus === JobStatus.Cancelled) return `(${jobStatusName} = '${JobStatus.Cancelled}' OR (${closedFromOutside} AND ${inStatuses(openStatuses)}))`;
+  if (openStatuses.includes(jobStatus)) return `ExecutionStatus = 'Running' AND ${jobStatusName} = '${jobStatus}'`;
+  return `${jobStatusName} = '${jobStatus}'`;
+}
+
+/** Jobs in none of rebound's statuses: ended without recording how (their workflow completed or was cancelled while open), or with no status. */
+export const noStatusCondition =
+  `((ExecutionStatus IN ('Completed', 'Canceled') AND ${inStatuses(openStatuses)}) OR ${jobStatusName} IS NULL OR ` +
+  `${jobStatusName} NOT IN (${Object.values(JobStatus).map((s) => `'${s}'`).join(', ')}))`;
+
 /**
  * The visibility query of the dead jobs of a task queue that match `filter`. With `closedSince`,
  * of the jobs whose workflow closed since then while dead (terminated or timed out from outside)
  * instead of those parked now. Throws `InvalidOptionsError` for a filter value it cannot quote.
  */
 export function deadJobQuery(taskQueue: string, filter: DeadJobFilter = {}, closedSince?: Date): string {
-  checkDate(filter.since, 'since');
-  checkDate(filter.until, 'until');
   checkDate(closedSince, 'closedSince');
   const parts = [
     `WorkflowType = '${jobWorkflowType}'`,
@@ -41,11 +85,26 @@ export function deadJobQuery(taskQueue: string, filter: DeadJobFilter = {}, clos
   if (filter.type) parts.push(`${sa.jobType.name} = ${quote(filter.type, 'type')}`);
   if (filter.errorType) parts.push(`${sa.jobErrorType.name} = ${quote(filter.errorType, 'error type')}`);
   if (filter.group) parts.push(`${sa.jobFailureGroup.name} = ${quote(filter.group, 'group')}`);
-  if (filter.since) parts.push(`${sa.deadLetteredAt.name} >= '${filter.since.toISOString()}'`);
-  // To the end of that millisecond: SQL visibility compares times as text, and drops trailing
-  // zeros from the query's time but not the stored one, so `<= '…01.120Z'` would miss `…01.120`.
-  if (filter.until) parts.push(`${sa.deadLetteredAt.name} <= '${filter.until.toISOString().replace(/Z$/, '999999Z')}'`);
+  parts.push(...timeConditions(sa.deadLetteredAt.name, filter.since, filter.until), ...tagConditions(filter.tags));
   return parts.join(' AND ');
+}
+
+/**
+ * The visibility query of the jobs of a task queue, in any status, that match `filter` (`since`
+ * and `until` bound when they were submitted). Throws `InvalidOptionsError` for a filter value it
+ * cannot quote, an unknown status or a bad tag.
+ */
+export function jobFilterQuery(taskQueue: string, filter: JobFilter = {}): string {
+  const statuses = filter.status === undefined ? [] : Array.isArray(filter.status) ? filter.status : [filter.status];
+  if (filter.status !== undefined && statuses.length === 0) throw new InvalidOptionsError('status must name at least one status');
+  return jobsQuery(
+    taskQueue,
+    ...(statuses.length > 0 ? [`(${statuses.map((s) => `(${statusCondition(s)})`).join(' OR ')})`] : []),
+    ...(filter.type ? [`${sa.jobType.name} = ${quote(filter.type, 'type')}`] : []),
+    ...(filter.errorType ? [`${sa.jobErrorType.name} = ${quote(filter.errorType, 'error type')}`] : []),
+    ...timeConditions('StartTime', filter.since, filter.until),
+    ...tagConditions(filter.tags),
+  );
 }
 
 /**
@@ -71,6 +130,7 @@ export function deadJobSummary(info: ExecutionFacts): DeadJobSummary {
     attempts: job.attempts ?? job.totalAttempts,
     totalAttempts: job.totalAttempts,
     deadLetteredAt: job.deadLetteredAt ?? '',
+    tags: job.tags,
   };
 }
 
@@ -81,7 +141,8 @@ function decodeSearchAttributes(fields: Record<string, Payload> | null | undefin
     const payload = fields?.[key.name];
     if (!payload) continue;
     let value = defaultPayloadConverter.fromPayload<unknown>(payload);
-    if (Array.isArray(value)) value = value[0];
+    // A single-valued attribute may come as a list of one.
+    if (Array.isArray(value) && key !== sa.jobTags) value = value[0];
     if (value === undefined || value === null) continue;
     pairs.push({ key, value: key === sa.deadLetteredAt ? new Date(String(value)) : value } as SearchAttributePair);
   }
@@ -125,14 +186,54 @@ function decodePageToken(pageToken: string): Buffer {
 
 const pageTokenOf = (pageToken: string) => `page token ${JSON.stringify(pageToken.length > 40 ? `${pageToken.slice(0, 40)}…` : pageToken)}`;
 
+/** A listed execution: what {@link indexedJob} reads, and when it started and closed. */
+export type ListedExecution = ExecutionFacts & { startTime?: string; closeTime?: string };
+
+const isoOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined =>
+  t?.seconds === undefined || t.seconds === null ? undefined : new Date(Number(t.seconds) * 1_000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
+
 /**
- * One page of the dead jobs matching `filter`. The page token wraps the server's with a check;
+ * One page of the executions `query` selects. The page token wraps the server's with a check;
  * a token this function did not hand out is refused with `InvalidOptionsError` before the server
  * sees it, as is one the server refuses (expired, or from other filters).
  */
+export async function listExecutions(client: Client, query: string, limit: number, pageToken?: string | null, withRecord = false): Promise<{ items: ListedExecution[]; nextPageToken: string | null }> {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw new InvalidOptionsError(`limit must be a whole number from 1 to 1000, got ${limit}`);
+  if (pageToken !== undefined && pageToken !== null && typeof pageToken !== 'string') throw new InvalidOptionsError(`the page token must be a string, got ${JSON.stringify(pageToken)}`);
+  const nextPageToken = pageToken ? decodePageToken(pageToken) : undefined;
+  let response: Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>;
+  try {
+    response = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize: limit, nextPageToken });
+  } catch (err) {
+    if (pageToken && isGrpcServiceError(err) && err.code === status.INVALID_ARGUMENT) {
+      throw new InvalidOptionsError(`the server refused ${pageTokenOf(pageToken)} (${err.details}): list again from the first page`, { cause: err });
+    }
+    throw err;
+  }
+  const items = await Promise.all(
+    (response.executions ?? []).map(async (raw): Promise<ListedExecution> => {
+      const statusName = temporal.api.enums.v1.WorkflowExecutionStatus[raw.status ?? 0] ?? '';
+      return {
+        workflowId: raw.execution?.workflowId ?? '',
+        runId: raw.execution?.runId ?? '',
+        type: raw.type?.name ?? '',
+        status: { code: raw.status ?? 0, name: statusName.replace(statusPrefix, '') } as WorkflowExecutionInfo['status'],
+        typedSearchAttributes: decodeSearchAttributes(raw.searchAttributes?.indexedFields as Record<string, Payload> | undefined),
+        // A dead job's whole record only when asked for: a page of summaries need not decode it.
+        memo: await decodeMemo(client, raw.memo?.fields as Record<string, Payload> | undefined, (key) => withRecord || key !== 'record'),
+        startTime: isoOf(raw.startTime),
+        closeTime: isoOf(raw.closeTime),
+      };
+    }),
+  );
+  const token = response.nextPageToken?.length ? encodePageToken(response.nextPageToken) : null;
+  return { items, nextPageToken: token };
+}
+
+/** One page of the dead jobs matching `filter` (see {@link listExecutions} for its page token). */
 export async function listDeadJobs(client: Client, taskQueue: string, filter: DeadJobFilter, limit: number, pageToken?: string | null): Promise<DeadJobPage> {
-  const page = await listDeadRows(client, taskQueue, filter, limit, pageToken, false);
-  return { items: page.items.map((row) => row.summary), nextPageToken: page.nextPageToken };
+  const page = await listExecutions(client, deadJobQuery(taskQueue, filter), limit, pageToken);
+  return { items: page.items.map(deadJobSummary), nextPageToken: page.nextPageToken };
 }
 
 /** A listed dead job: its summary, and the whole record it keeps in its memo (absent when it keeps none). */
@@ -146,39 +247,12 @@ export interface DeadJobRow {
  * (since it was dead-lettered): what an export reads, with no worker and no replay.
  */
 export async function listDeadJobRecords(client: Client, taskQueue: string, filter: DeadJobFilter, limit: number, pageToken?: string | null): Promise<{ items: DeadJobRow[]; nextPageToken: string | null }> {
-  return listDeadRows(client, taskQueue, filter, limit, pageToken, true);
-}
-
-async function listDeadRows(client: Client, taskQueue: string, filter: DeadJobFilter, limit: number, pageToken: string | null | undefined, withRecord: boolean): Promise<{ items: DeadJobRow[]; nextPageToken: string | null }> {
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw new InvalidOptionsError(`limit must be a whole number from 1 to 1000, got ${limit}`);
-  if (pageToken !== undefined && pageToken !== null && typeof pageToken !== 'string') throw new InvalidOptionsError(`the page token must be a string, got ${JSON.stringify(pageToken)}`);
-  const query = deadJobQuery(taskQueue, filter);
-  const nextPageToken = pageToken ? decodePageToken(pageToken) : undefined;
-  let response: Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>;
-  try {
-    response = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize: limit, nextPageToken });
-  } catch (err) {
-    if (pageToken && isGrpcServiceError(err) && err.code === status.INVALID_ARGUMENT) {
-      throw new InvalidOptionsError(`the server refused ${pageTokenOf(pageToken)} (${err.details}): list again from the first page`, { cause: err });
-    }
-    throw err;
-  }
-  const items = await Promise.all(
-    (response.executions ?? []).map(async (raw): Promise<DeadJobRow> => {
-      const statusName = temporal.api.enums.v1.WorkflowExecutionStatus[raw.status ?? 0] ?? '';
-      const memo = await decodeMemo(client, raw.memo?.fields as Record<string, Payload> | undefined, (key) => withRecord || key !== 'record');
-      const facts: ExecutionFacts = {
-        workflowId: raw.execution?.workflowId ?? '',
-        runId: raw.execution?.runId ?? '',
-        type: raw.type?.name ?? '',
-        status: { code: raw.status ?? 0, name: statusName.replace(statusPrefix, '') } as WorkflowExecutionInfo['status'],
-        typedSearchAttributes: decodeSearchAttributes(raw.searchAttributes?.indexedFields as Record<string, Payload> | undefined),
-        memo,
-      };
-      const record = withRecord ? deadRecordOf(facts) : undefined;
+  const page = await listExecutions(client, deadJobQuery(taskQueue, filter), limit, pageToken, true);
+  return {
+    items: page.items.map((facts) => {
+      const record = deadRecordOf(facts);
       return { summary: deadJobSummary(facts), ...(record ? { record } : {}) };
     }),
-  );
-  const token = response.nextPageToken?.length ? encodePageToken(response.nextPageToken) : null;
-  return { items, nextPageToken: token };
+    nextPageToken: page.nextPageToken,
+  };
 }

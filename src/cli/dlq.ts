@@ -6,11 +6,12 @@ import { open } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createAdmin, type BulkOperation, type BulkSelection, type DeadJobFilter, type DeadLetterAdmin, type JobOperationResult } from '../admin';
 import type { ReboundConfig } from '../config';
+import type { JobTags } from '../jobs';
 import type { BulkProgress, DeadLetterCounters } from '../contract';
 import { UsageError } from '../errors';
 import { ExitCode, type CliContext } from './context';
 import { cell, deadJobsUiLink, formatJsonLine, formatTimeAgo, jobDocument, jobUiLink, printJob, renderFacts, webUiUrl } from './format';
-import { parseIntegerInRange, parseIntegerOption, parseTimeOption } from './options';
+import { parseIntegerInRange, parseIntegerOption, parseTagOption, parseTimeOption } from './options';
 import { payloadGiven, payloadOptions, readPayload, type PayloadOpts } from './payload';
 
 /** A link to a job's page in the Web UI, when the UI's address is known. */
@@ -27,6 +28,7 @@ interface FilterOpts {
   group?: string;
   since?: Date;
   until?: Date;
+  tag?: JobTags;
 }
 
 /** Adds `dlq` and its subcommands to the program. */
@@ -46,7 +48,7 @@ export function registerDlqCommands(program: Command, ctx: CliContext): void {
 }
 
 /** Connects, makes the admin API (with the job module's types, when given, to validate corrected payloads), runs `fn`, closes. */
-async function withAdmin<T>(ctx: CliContext, cmd: Command, fn: (admin: DeadLetterAdmin, config: ReboundConfig) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(ctx: CliContext, cmd: Command, fn: (admin: DeadLetterAdmin, config: ReboundConfig) => Promise<T>): Promise<T> {
   const module = await ctx.jobs(cmd);
   return ctx.withClient(cmd, (client, config) => fn(createAdmin({ client, taskQueue: config.taskQueue, jobs: module?.jobs }), config));
 }
@@ -57,11 +59,12 @@ function filterOptions(cmd: Command): Command {
     .option('--error <errorType>', 'only jobs whose last failure has this error type, e.g. TimeoutError')
     .option('--group <id>', 'only jobs of this failure group (see `rebound dlq groups`)')
     .option('--since <time>', 'dead-lettered at or after: how long ago (30m, 2h, 7d) or an ISO time', parseTimeOption)
-    .option('--until <time>', 'dead-lettered at or before: how long ago (30m, 2h, 7d) or an ISO time', parseTimeOption);
+    .option('--until <time>', 'dead-lettered at or before: how long ago (30m, 2h, 7d) or an ISO time', parseTimeOption)
+    .option('--tag <key=value>', 'only jobs with this tag (repeat for several: each must match)', parseTagOption);
 }
 
 function filterOf(opts: FilterOpts): DeadJobFilter {
-  return { type: opts.type, errorType: opts.error, group: opts.group, since: opts.since, until: opts.until };
+  return { type: opts.type, errorType: opts.error, group: opts.group, since: opts.since, until: opts.until, tags: opts.tag };
 }
 
 const hasFilter = (opts: FilterOpts) => Object.values(filterOf(opts)).some((v) => v !== undefined);
@@ -121,7 +124,7 @@ function checkSelection(verb: string, jobIds: string[], opts: SelectOpts & Paylo
   if (!opts.all && jobIds.length === 0) throw new UsageError(`give one or more job ids, or --all (dlq ${verb})`);
   if (opts.all && payloadGiven(opts)) throw new UsageError('--payload and --payload-file apply to jobs given by id, not to --all');
   if (!opts.all) {
-    const bulkOnly = [hasFilter(opts) && 'filters (--type, --error, --group, --since, --until)', opts.rate !== undefined && '--rate', opts.dryRun && '--dry-run'].filter(Boolean);
+    const bulkOnly = [hasFilter(opts) && 'filters (--type, --error, --group, --since, --until, --tag)', opts.rate !== undefined && '--rate', opts.dryRun && '--dry-run'].filter(Boolean);
     if (bulkOnly.length > 0) throw new UsageError(`${bulkOnly.join(', ')} apply only with --all`);
   }
 }

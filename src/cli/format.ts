@@ -102,6 +102,12 @@ export function deadJobsUiLink(uiUrl: string, namespace: string, taskQueue: stri
   return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`;
 }
 
+/** Tags for people: `plugin=sql userId=u1`; undefined for none. */
+export function formatTags(tags: Record<string, string> | undefined): string | undefined {
+  const entries = Object.entries(tags ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length === 0 ? undefined : entries.map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
 /** A job for people: key facts (with a link to its page in the Web UI, given one), the attempt history as a table and, with `stack`, the last failure's stack. */
 export function printJob(ctx: CliContext, record: JobRecord, { stack = false, uiLink }: { stack?: boolean; uiLink?: string } = {}): void {
   // A record without a retry policy came from the server's search attributes: no worker answered the query.
@@ -112,6 +118,7 @@ export function printJob(ctx: CliContext, record: JobRecord, { stack = false, ui
       ['Job', record.jobId],
       ['Type', record.type],
       ['Status', record.status],
+      ['Tags', formatTags(record.tags)],
       ['Workflow', record.workflowId ?? jobWorkflowId(record.jobId)],
       ['Attempts', fromQuery ? `${record.attempts} in round ${record.round} (${record.totalAttempts} in all)` : String(record.attempts)],
       ['Payload', fromQuery ? JSON.stringify(record.payload ?? null) : undefined],

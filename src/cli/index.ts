@@ -13,6 +13,8 @@ import { createCliContext, errorMessage, exitCodeFor, type CliContext, type CliI
 import { addDevCommand } from './dev';
 import { registerDlqCommands } from './dlq';
 import { registerOutboxCommands } from './outbox';
+import { registerJobsCommands } from './jobs';
+import { addStatsCommand } from './stats';
 import { addStatusCommand, addSubmitCommand } from './submit';
 import { addWorkerCommand } from './worker';
 
@@ -60,6 +62,8 @@ export function buildProgram(ctx: CliContext): Command {
   addStatusCommand(program, ctx);
   registerDlqCommands(program, ctx);
   registerOutboxCommands(program, ctx);
+  registerJobsCommands(program, ctx);
+  addStatsCommand(program, ctx);
   addCheckCommand(program, ctx);
   addConsoleCommand(program, ctx);
   addCodecServerCommand(program, ctx);

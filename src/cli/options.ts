@@ -4,7 +4,9 @@
  */
 import type { Duration } from '@temporalio/common';
 import { InvalidArgumentError } from 'commander';
-import { durationToMs } from '../contract';
+import { JobStatus, durationToMs } from '../contract';
+import { InvalidOptionsError } from '../errors';
+import { parseTag, type JobTags } from '../jobs';
 import { parsePointInTime } from '../time';
 
 /** Option parser: a JSON document. A bad one is a usage error (exit 2) naming the option. */
@@ -55,3 +57,26 @@ export function parseDurationOption(value: string): Duration {
   return value as Duration;
 }
 
+
+/** Option parser for a repeatable `--tag key=value`: the tags so far, with this one added. */
+export function parseTagOption(value: string, previous: JobTags | undefined): JobTags {
+  let key: string;
+  let tagValue: string;
+  try {
+    [key, tagValue] = parseTag(value);
+  } catch (err) {
+    if (err instanceof InvalidOptionsError) throw new InvalidArgumentError(`${err.message}.`);
+    throw err;
+  }
+  if (previous && key in previous) throw new InvalidArgumentError(`tag "${key}" given twice; give each key once.`);
+  return { ...previous, [key]: tagValue };
+}
+
+/** Option parser for a repeatable `--status S` (or `S1,S2`): the statuses so far, with these added. */
+export function parseStatusOption(value: string, previous: JobStatus[] | undefined): JobStatus[] {
+  const known = Object.values(JobStatus) as string[];
+  const given = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = given.filter((s) => !known.includes(s));
+  if (given.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`Unknown status ${JSON.stringify(unknown[0] ?? value)}: expected one of ${known.join(', ')}.`);
+  return [...(previous ?? []), ...(given as JobStatus[])];
+}

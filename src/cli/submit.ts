@@ -8,7 +8,8 @@ import { JobStatus } from '../contract';
 import type { CliContext } from './context';
 import { uiLinkOf } from './dlq';
 import { jobDocument, printDeadHints, printJob } from './format';
-import { parseDurationOption, parseIntegerOption, parseNumberOption } from './options';
+import type { JobTags } from '../jobs';
+import { parseDurationOption, parseIntegerOption, parseNumberOption, parseTagOption } from './options';
 import { payloadOptions, readPayload, type PayloadOpts } from './payload';
 
 interface SubmitOpts extends PayloadOpts {
@@ -19,6 +20,7 @@ interface SubmitOpts extends PayloadOpts {
   maxInterval?: Duration;
   wait?: boolean;
   json?: boolean;
+  tag?: JobTags;
 }
 
 /** Adds `rebound submit`. */
@@ -33,6 +35,7 @@ export function addSubmitCommand(program: Command, ctx: CliContext): void {
     .option('--initial-interval <duration>', 'delay before the first retry, e.g. 500ms, 2s', parseDurationOption)
     .option('--backoff-coefficient <x>', 'each delay is the previous one times this', parseNumberOption)
     .option('--max-interval <duration>', 'no delay is longer than this, e.g. 30s, 5m', parseDurationOption)
+    .option('--tag <key=value>', 'a tag to find the job by, such as userId=u1 (repeat for several; not encrypted: no personal data)', parseTagOption)
     .option('--wait', 'wait until the job settles; exit 0 whichever way it ended (the output says which)')
     .option('--json', 'print one JSON document: { jobId, workflowId, runId, created } (with --wait also status, attempts, result | error)')
     .action(async (type: string, opts: SubmitOpts, cmd: Command) => {
@@ -48,6 +51,7 @@ export function addSubmitCommand(program: Command, ctx: CliContext): void {
             backoffCoefficient: opts.backoffCoefficient,
             maximumInterval: opts.maxInterval,
           },
+          ...(opts.tag ? { tags: opts.tag } : {}),
         });
         const submitted = { jobId: handle.jobId, workflowId: handle.workflowId, runId: handle.runId ?? null, created: handle.created };
         if (!opts.json) {

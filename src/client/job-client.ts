@@ -6,7 +6,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Priority } from '@temporalio/common';
 import { JobStatus, defaultTaskQueue, jobWorkflowId, limits, searchAttributes as sa } from '../contract';
 import { InvalidOptionsError, JobFailedError, OutboxError, PayloadTooLargeError, PayloadValidationError, SubmitUnreachableError } from '../errors';
-import { JobRegistry, checkOptionKeys, resolveRetryPolicy, toMs, validatePayload } from '../jobs';
+import { JobRegistry, checkOptionKeys, checkTags, resolveRetryPolicy, tagValues, toMs, validatePayload } from '../jobs';
 import { startForwarder, type Forwarder } from './outbox-forwarder';
 import { openOutboxStore, type OutboxStore } from './outbox-store';
 import { readJob } from './read-job';
@@ -36,7 +36,7 @@ function jsonBytes(type: string, value: unknown): number {
   }
 }
 
-const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority', 'delay', 'runAt', 'fairnessKey', 'fairnessWeight'];
+const submitOptionKeys: readonly (keyof SubmitOptions)[] = ['jobId', 'retry', 'priority', 'delay', 'runAt', 'fairnessKey', 'fairnessWeight', 'tags'];
 
 /** The server's limit on a fairness key (see `Priority.fairnessKey` of @temporalio/common). */
 const fairnessKeyMaxBytes = 64;
@@ -199,6 +199,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
       throw new InvalidOptionsError(`jobId must be a non-empty string of at most 200 characters, got ${JSON.stringify(jobId)}`);
     }
     const priority = priorityOf(opts);
+    const tags = opts.tags === undefined ? [] : tagValues(checkTags(opts.tags));
     const startDelayMs = delayOf(opts);
     const request: StartRequest = {
       jobId,
@@ -206,6 +207,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
       taskQueue,
       input: { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs },
       ...(priority === undefined ? {} : { priority }),
+      ...(tags.length > 0 ? { tags } : {}),
       ...(startDelayMs ? { runAt: new Date(Date.now() + startDelayMs).toISOString() } : {}),
       submitId: newSubmitId(),
     };

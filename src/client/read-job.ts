@@ -6,6 +6,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { ServiceError, WorkflowNotFoundError, isGrpcServiceError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import { JobStatus, finalStatuses, jobIdOfWorkflowId, jobWorkflowId, searchAttributes as sa, stateQuery, type JobState } from '../contract';
 import { JobNotFoundError, ReboundError } from '../errors';
+import { tagsOfValues, type JobTags } from '../jobs';
 import type { JobRecord } from './types';
 import { workerAnswerTimeoutMs, workflowPollersListed } from './worker-presence';
 
@@ -43,6 +44,8 @@ export interface IndexedJob {
   message?: string;
   round?: number;
   attempts?: number;
+  /** The tags it was submitted with. */
+  tags: JobTags;
 }
 
 /** What a job's listing or description tells: the fields {@link indexedJob} reads. */
@@ -66,6 +69,7 @@ export function indexedJob(info: ExecutionFacts, jobId: string): IndexedJob {
     message: memo?.message === undefined ? undefined : String(memo.message),
     round: memo?.round === undefined ? undefined : Number(memo.round),
     attempts: memo?.attempts === undefined ? undefined : Number(memo.attempts),
+    tags: tagsOfValues(attrs.get(sa.jobTags)),
   };
 }
 
@@ -99,6 +103,7 @@ function recordFromIndex(job: IndexedJob): JobRecord {
     errorType: job.errorType,
     message: job.message,
     deadLetteredAt: job.deadLetteredAt,
+    tags: job.tags,
     indexedOnly: true,
   };
 }
@@ -133,7 +138,7 @@ export async function readJob(client: Client, jobId: string, runId?: string): Pr
     if (isGrpcServiceError(cause) && cause.code === grpcStatus.UNAVAILABLE) throw err;
     return recordFromIndex(indexedJob(description, jobId));
   }
-  const record: JobRecord = { ...state, workflowId: handle.workflowId, runId };
+  const record: JobRecord = { ...state, workflowId: handle.workflowId, runId, tags: indexed.tags };
   // Without this, a terminated job reads `Running` (or `DeadLettered`) for ever, and `settled()` never returns.
   if (finalStatuses.includes(state.status) || description.status.name === 'RUNNING') return record;
   return { ...record, status: statusOnceClosed(state.status, description.status.name) };

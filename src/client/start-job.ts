@@ -20,6 +20,8 @@ export interface StartRequest {
   input: Omit<JobInput, 'startDelayMs'>;
   /** Task priority (1 to 5) and fairness. */
   priority?: Priority;
+  /** The job's tags, as stored in the `JobTags` search attribute (`key=value`). */
+  tags?: string[];
   /** When a delayed job is to run (ISO); a time past at the start starts it at once. */
   runAt?: string;
   /** Tells this request's own start apart from another start of the same job id (kept in the memo). */
@@ -87,6 +89,7 @@ export async function startJob(client: Client, request: StartRequest): Promise<S
       typedSearchAttributes: [
         { key: sa.jobType, value: type },
         { key: sa.jobStatus, value: startDelayMs ? JobStatus.Scheduled : JobStatus.Running },
+        ...(request.tags?.length ? [{ key: sa.jobTags, value: request.tags }] : []),
       ],
       ...(startDelayMs === undefined ? {} : { startDelay: startDelayMs }),
       staticSummary: `${type} ${jobId}`,

@@ -4,9 +4,9 @@
 import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { JobState, RetryOptions } from '../contract';
-import type { JobDefinition, JobRegistry } from '../jobs';
 import type { OutboxFlushResult } from './outbox-forwarder';
 import type { OutboxStatus } from './outbox-store';
+import type { JobDefinition, JobRegistry, JobTags } from '../jobs';
 
 /** Options of one submit. */
 export interface SubmitOptions {
@@ -44,6 +44,14 @@ export interface SubmitOptions {
    * set for the key in the task queue's configuration wins over it. @defaultValue 1
    */
   fairnessWeight?: number;
+  /**
+   * Tags to find the job by, such as `{ userId: 'u1', plugin: 'sql' }`: every list, bulk
+   * operation, export and count filters by them. Stored in the `JobTags` search attribute, which
+   * codecs do not encrypt: no personal data. Keys: a letter, then letters, digits, `_`, `-` or
+   * `.`, at most 64 characters; values: 1 to 128 characters, no quotes or backslashes; at most
+   * 20 tags. @defaultValue none
+   */
+  tags?: JobTags;
 }
 
 /**
@@ -51,7 +59,13 @@ export interface SubmitOptions {
  * answered the job's state query: the record then holds only what the server indexed (status,
  * type, attempts, error type), without payload, retry policy or attempt history.
  */
-export type JobRecord = JobState & { workflowId: string; runId?: string; indexedOnly?: true };
+export type JobRecord = JobState & {
+  workflowId: string;
+  runId?: string;
+  indexedOnly?: true;
+  /** The tags it was submitted with (`{}` for none). */
+  tags?: JobTags;
+};
 
 /** A submitted job. */
 export interface JobHandle {

@@ -106,7 +106,7 @@ export const consoleScript = String.raw`(function () {
       (function poll() {
         api('GET', path).then(function (rec) {
           setStatus(rec.status);
-          var settled = rec.status !== 'Running' && !(rec.status === 'DeadLettered' && rec.round === round);
+          var settled = rec.status !== 'Running' && rec.status !== 'Retrying' && !(rec.status === 'DeadLettered' && rec.round === round);
           if (settled) {
             show(statusEl, 'The job is ' + rec.status + '.');
             setTimeout(function () { location.reload(); }, 800);

@@ -96,7 +96,7 @@ table.counters th:first-child { width: 26%; }
 .badge { display: inline-block; font-size: .75rem; font-weight: 600; border-radius: 999px; padding: .1rem .6rem; background: var(--code-bg); color: var(--muted); white-space: nowrap; }
 .badge-deadlettered { background: var(--danger-bg); color: var(--danger); }
 .badge-succeeded { background: var(--ok-bg); color: var(--ok); }
-.badge-running { background: var(--info-bg); color: var(--accent); }
+.badge-running, .badge-retrying { background: var(--info-bg); color: var(--accent); }
 .badge-expired, .badge-cancelled { background: var(--code-bg); color: var(--muted); }
 .badge-readonly { background: #ffe8cc; color: #7a3e00; }
 .outcome { font-weight: 600; font-size: .85rem; }

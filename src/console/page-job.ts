@@ -16,6 +16,7 @@ function facts(record: JobRecord): Html {
   const rows: [string, Html | string | undefined][] = [
     ['Type', record.type],
     ['Status', statusBadge(record.status)],
+    ['Tags', Object.keys(record.tags ?? {}).length > 0 ? html`<span class="mono">${Object.entries(record.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}</span>` : undefined],
     ['Round', record.indexedOnly ? undefined : String(record.round)],
     ['Attempts', record.indexedOnly ? String(record.attempts) : `${record.attempts} in this round, ${record.totalAttempts} in all`],
     ['Dead since', dead ? timeAgo(record.deadLetteredAt) : undefined],

@@ -27,6 +27,8 @@ export const searchAttributes = {
   jobFailureGroup: defineSearchAttributeKey('JobFailureGroup', SearchAttributeType.KEYWORD),
   deadLetteredAt: defineSearchAttributeKey('DeadLetteredAt', SearchAttributeType.DATETIME),
   jobAttempts: defineSearchAttributeKey('JobAttempts', SearchAttributeType.INT),
+  /** The job's tags, one `key=value` each (see `tags.ts`). Set at submit, never changed. */
+  jobTags: defineSearchAttributeKey('JobTags', SearchAttributeType.KEYWORD_LIST),
 } as const;
 
 /** The workflow id of a job. */

@@ -10,13 +10,22 @@ import type { AttemptTimeouts, ResolvedRetryPolicy, RetryOptions } from './retry
 export const JobStatus = {
   /** Submitted with a delay or a time to run at, which has not come yet. */
   Scheduled: 'Scheduled',
+  /** Its attempts are under way, and none of this round has failed yet. */
   Running: 'Running',
+  /**
+   * Still running: an attempt of the current round failed and another follows (set once per
+   * round, when the first failure of the round is reported). Treat it as `Running`.
+   */
+  Retrying: 'Retrying',
   Succeeded: 'Succeeded',
   DeadLettered: 'DeadLettered',
   Cancelled: 'Cancelled',
   Expired: 'Expired',
 } as const;
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+/** Statuses of a job whose attempts are under way: `Running`, or `Retrying` after a failed attempt. */
+export const runningStatuses: readonly JobStatus[] = [JobStatus.Running, JobStatus.Retrying];
 
 /** Statuses a job never leaves. `DeadLettered` is not one: a dead job can be retried. */
 export const finalStatuses: readonly JobStatus[] = [JobStatus.Succeeded, JobStatus.Cancelled, JobStatus.Expired];

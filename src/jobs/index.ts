@@ -6,3 +6,4 @@
 export { checkOptionKeys, defineJob, isJobDefinition, JobRegistry, resolveRetryPolicy, toMs, validatePayload } from './define-job';
 export type { JobContext, JobDefinition, JobTypeOptions } from './define-job';
 export { failureFingerprint, normaliseMessage, retryDelayMs, topFrame, trimStack } from './backoff';
+export { checkTags, parseTag, tagLimits, tagValues, tagsOfValues, type JobTags } from './tags';

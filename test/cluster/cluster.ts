@@ -51,6 +51,7 @@ export const SEARCH_ATTRIBUTES: Record<string, string> = {
   JobFailureGroup: 'Keyword',
   DeadLetteredAt: 'Datetime',
   JobAttempts: 'Int',
+  JobTags: 'KeywordList',
 };
 
 const NAMESPACE = 'default';

@@ -109,6 +109,15 @@ describe('the console API', () => {
       expect(answer.json.attemptHistory).toEqual([expect.objectContaining({ attempt: 1, errorType: 'ValidationError', time: expect.any(String) })]);
     });
 
+    it("shows a job's tags on its page and in its JSON", async () => {
+      const tagged = await env.jobs(types).submit('report.build', { fixed: true }, { jobId: unique('tagged'), tags: { userId: 'u1', plugin: 'sql' } });
+      await tagged.result();
+      expect((await api('GET', `/api/jobs/${tagged.jobId}`)).json.tags).toEqual({ userId: 'u1', plugin: 'sql' });
+      const page = await api('GET', `/jobs/${tagged.jobId}`);
+      expect(page.status, page.text).toBe(200);
+      expect(page.text).toMatch(/<dt>Tags<\/dt><dd><span class="mono">plugin=sql userId=u1<\/span><\/dd>/);
+    });
+
     it('gives the stats as `rebound dlq stats --json` does, and the failure groups', async () => {
       const stats = await api('GET', '/api/stats');
       expect(stats.status).toBe(200);

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     await long.settled();
     for (let round = 2; round <= 8; round++) {
       await admin.retry(['continued-as-new']);
-      while ((await long.status()).round < round || (await long.status()).status === 'Running') await new Promise((r) => setTimeout(r, 100));
+      while ((await long.status()).round < round || ['Running', 'Retrying'].includes((await long.status()).status)) await new Promise((r) => setTimeout(r, 100));
     }
     await admin.retry(['continued-as-new'], { payload: { fixed: true } });
     await long.result();

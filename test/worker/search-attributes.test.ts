@@ -27,6 +27,7 @@ const all = [
   ['JobFailureGroup', 'Keyword'],
   ['DeadLetteredAt', 'Datetime'],
   ['JobAttempts', 'Int'],
+  ['JobTags', 'KeywordList'],
 ] as const;
 
 const createCommand = (name: string, type: string) => `temporal operator search-attribute create --name ${name} --type ${type} --namespace default`;
@@ -74,7 +75,12 @@ describe('createWorker on a namespace without rebound search attributes', () => 
 
   it('names an attribute registered with another type, and only what is wrong', async () => {
     const { IndexedValueType } = temporal.api.enums.v1;
-    const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT };
+    const types = {
+      Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+      Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+      Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    };
     // Every attribute but JobFailureGroup, and JobAttempts as a Keyword.
     await client.connection.operatorService.addSearchAttributes({
       namespace: 'default',

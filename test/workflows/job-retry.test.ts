@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { JobHandle, JobRecord } from '../../src/client';
 import { defineJob } from '../../src/jobs';
-import { JobStatus, jobWorkflowId, retryUpdate, searchAttributes as sa, type AttemptRecord, type RetryRequest } from '../../src/contract';
+import { JobStatus, jobWorkflowId, retryUpdate, runningStatuses, searchAttributes as sa, type AttemptRecord, type RetryRequest } from '../../src/contract';
 import { signalJob } from '../fixtures/temporal-cli';
 import { eventually, rejectionOf, testEnv, unique, type TestEnv } from '../helpers';
 
@@ -67,7 +67,7 @@ describe.concurrent('retrying a dead job', () => {
   const roundTwoSettled = (handle: JobHandle) =>
     eventually(async () => {
       const record = await handle.status();
-      return record.round === 2 && record.status !== JobStatus.Running ? record : undefined;
+      return record.round === 2 && !runningStatuses.includes(record.status) ? record : undefined;
     }, `round 2 of job ${handle.jobId} to settle`);
 
   const jobStatusAttribute = async (handle: JobHandle) =>
