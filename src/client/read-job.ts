@@ -81,7 +81,7 @@ export function deadRecordOf(info: ExecutionFacts): JobRecord | undefined {
   const job = indexedJob(info, jobIdOfWorkflowId(info.workflowId));
   const record = (info.memo as { record?: JobState | null } | undefined)?.record;
   if (!record || job.status !== JobStatus.DeadLettered || record.status !== JobStatus.DeadLettered || record.round !== job.round) return undefined;
-  return { ...record, workflowId: info.workflowId, runId: info.runId };
+  return { ...record, workflowId: info.workflowId, runId: info.runId, tags: job.tags };
 }
 
 /** What a job's record says when its workflow cannot be queried (no worker running). */
