@@ -96,7 +96,17 @@ export function createJobClient(options: JobClientOptions): JobClient {
       throw new InvalidOptionsError(`priority must be a whole number from 1 (first) to 5 (last), 3 being the server's default, got ${JSON.stringify(opts.priority)}`);
     }
     const startDelayMs = delayOf(opts);
-    const input: JobInput = { jobId, type, payload, retry, timeouts: def.timeouts, retentionMs: def.retentionMs, expiryWarningMs: def.expiryWarningMs, ...(startDelayMs ? { startDelayMs } : {}) };
+    const input: JobInput = {
+      jobId,
+      type,
+      payload,
+      retry,
+      timeouts: def.timeouts,
+      retentionMs: def.retentionMs,
+      expiryWarningMs: def.expiryWarningMs,
+      ...(startDelayMs ? { startDelayMs } : {}),
+      ...(def.autoRedrive ? { autoRedrive: def.autoRedrive } : {}),
+    };
     try {
       const handle = await client.workflow.start(jobWorkflowType, {
         workflowId: jobWorkflowId(jobId),
