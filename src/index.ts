@@ -3,7 +3,16 @@
  * jobs. The embedded dev server and the demo are in `rebound/dev`; the example job types in
  * `rebound/examples`.
  */
-export { defineJob, isJobDefinition, JobRegistry, type JobContext, type JobDefinition, type JobTypeOptions } from './jobs';
+export {
+  defineJob,
+  isJobDefinition,
+  JobRegistry,
+  type AutoRedriveOptions,
+  type CircuitBreakerOptions,
+  type JobContext,
+  type JobDefinition,
+  type JobTypeOptions,
+} from './jobs';
 export { createJobClient, readJob, type JobClient, type JobClientOptions, type JobHandle, type JobRecord, type SubmitOptions } from './client';
 export { createWorker, loadJobModule, type CreateWorkerOptions, type LoadedJobModule } from './worker';
 export {
@@ -14,6 +23,7 @@ export {
   createAdmin,
   deadJobQuery,
   type AdminOptions,
+  type BreakerOverrideOptions,
   type BulkOperation,
   type BulkOptions,
   type BulkSelection,
@@ -46,7 +56,10 @@ export { installSdkMetrics, type MetricsOptions } from './metrics';
 export * from './errors';
 export {
   JobStatus,
+  BreakerStateName,
   attemptHistoryLimit,
+  breakerWorkflowId,
+  breakerWorkflowType,
   cancelSignal,
   cancelUpdate,
   defaultRetryPolicy,
@@ -61,6 +74,13 @@ export {
   type AlertConfig,
   type AlertThresholds,
   type AttemptRecord,
+  type AutoRedrivePolicy,
+  type BreakerMode,
+  type BreakerOverride,
+  type BreakerPolicy,
+  type BreakerRecord,
+  type BreakerStatus,
+  type BreakerTransition,
   type BulkProgress,
   type CancelRequest,
   type DeadLetterCounters,

@@ -8,6 +8,7 @@ import { askWorker, readJob, workerAnswerTimeoutMs, workflowPollersListed, type 
 import { JobStatus, cancelUpdate, deadLetterWorkflowId, defaultRetryPolicy, defaultTaskQueue, emptyDeadLetterStats, jobWorkflowId, retryUpdate, statsQuery, type DeadLetterStats, type PublishedStats } from '../contract';
 import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, WorkerUnavailableError } from '../errors';
 import { JobRegistry, checkOptionKeys, resolveRetryPolicy, validatePayload } from '../jobs';
+import { createBreakerAdmin } from './breakers';
 import { bulkOperationHandle, maxJobsPerPart, startBulkOperation } from './bulk-operation';
 import { checkTaskQueue } from './check';
 import type { AdminOptions, BulkOptions, BulkSelection, DeadJobFilter, DeadJobSummary, DeadLetterAdmin, JobOperationResult, RetryRequestOptions } from './types';
@@ -194,5 +195,6 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
       checkOptionKeys(opts, ['waitMs', 'pollMs'], 'check');
       return checkTaskQueue({ client, taskQueue, listDead: () => all(), stats }, opts);
     },
+    ...createBreakerAdmin(client, taskQueue, registry),
   };
 }

@@ -3,12 +3,14 @@
  * failure groups and export; alerting of a task queue's dead-letter queue.
  */
 export { createAdmin } from './create-admin';
+export { defaultOperator } from './breakers';
 export { deadJobQuery, deadJobSummary, jobsQuery } from './visibility';
 export { alertConfigProblem, alertEnvVars, alertsFromEnv, configureAlerts } from './alerts';
 export { signalDeadLetterQueue } from './dead-letter-queue';
 export { combineProgress, maxJobsPerPart } from './bulk-operation';
 export type {
   AdminOptions,
+  BreakerOverrideOptions,
   BulkOperation,
   BulkOptions,
   BulkSelection,
