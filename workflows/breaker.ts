@@ -48,6 +48,7 @@ export async function breakerWorkflow(input: BreakerInput): Promise<void> {
   const override = (request: BreakerOverrideRequest) => {
     // An audit trail of operators' actions would record this override here.
     wake(applyOverride(s, { mode: request.mode, by: request.by, reason: request.reason, at: new Date().toISOString() }, Date.now()));
+    wake(evaluate(s, Date.now()));
     log.info('breaker override', { type: s.type, mode: request.mode, by: request.by, reason: request.reason });
   };
   setHandler(setBreakerSignal, override);
