@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { registerBreakerCommands } from './breaker';
 import { addCheckCommand } from './check';
 import { addCodecServerCommand } from './codec-server';
 import { addConsoleCommand } from './console';
@@ -58,6 +59,7 @@ export function buildProgram(ctx: CliContext): Command {
   addSubmitCommand(program, ctx);
   addStatusCommand(program, ctx);
   registerDlqCommands(program, ctx);
+  registerBreakerCommands(program, ctx);
   addCheckCommand(program, ctx);
   addConsoleCommand(program, ctx);
   addCodecServerCommand(program, ctx);
