@@ -21,6 +21,7 @@ import {
 import { BreakerNotFoundError, InvalidOptionsError } from '../errors';
 import { checkOptionKeys, type JobRegistry } from '../jobs';
 import type { BreakerOverrideOptions } from './types';
+import { quote } from './visibility';
 
 /** Who an override is recorded as when none is given: the OS user. */
 export function defaultOperator(): string {
@@ -66,7 +67,7 @@ export function createBreakerAdmin(client: Client, taskQueue: string, registry: 
 
   return {
     async breakers(): Promise<BreakerStatus[]> {
-      const query = `WorkflowType = '${breakerWorkflowType}' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+      const query = `WorkflowType = '${breakerWorkflowType}' AND TaskQueue = ${quote(taskQueue, 'task queue')} AND ExecutionStatus = 'Running'`;
       const found = new Map<string, BreakerStatus>();
       for await (const wf of client.workflow.list({ query })) {
         const status = wf.memo?.breaker as BreakerStatus | undefined;

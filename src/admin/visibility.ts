@@ -12,7 +12,7 @@ import { JobStatus, jobIdOfWorkflowId, jobWorkflowType, searchAttributes as sa }
 import { InvalidOptionsError } from '../errors';
 import type { DeadJobFilter, DeadJobPage, DeadJobSummary } from './types';
 
-function quote(value: string, what: string): string {
+export function quote(value: string, what: string): string {
   if (/['"\\]/.test(value)) throw new InvalidOptionsError(`${what} must not contain quotes or backslashes: ${value}`);
   return `'${value}'`;
 }
