@@ -54,6 +54,8 @@ function startOptions({ taskQueue, type, policy }: Omit<BreakerRef, 'client'>) {
 export function createBreakerGate({ logger, metrics, breakerCacheMs = 1_000 }: BreakerDeps) {
   const cache = new Map<string, { at: number; status: Promise<BreakerStatus | undefined> }>();
   const pending = new Map<string, { ref: BreakerRef; report: BreakerReport }>();
+  /** When this worker was last told a half-open breaker's probes were all taken, by breaker. */
+  const probesTaken = new Map<string, number>();
 
   const read = (ref: BreakerRef, fresh: boolean): Promise<BreakerStatus | undefined> => {
     const id = breakerWorkflowId(ref.taskQueue, ref.type);
@@ -109,9 +111,20 @@ export function createBreakerGate({ logger, metrics, breakerCacheMs = 1_000 }: B
       const retryAfter = (ms: number) => Math.max(1_000, ms) * (1 + Math.random() * 0.2);
       if (status.state === BreakerStateName.HalfOpen) {
         const id = breakerWorkflowId(ref.taskQueue, ref.type);
-        const answer = await ref.client.workflow.getHandle(id).executeUpdate(breakerProbeUpdate, { args: [{ policy: ref.policy }] });
+        // The probes are taken: this worker does not ask again until its read of the state is stale.
+        const taken = probesTaken.get(id);
+        if (taken !== undefined && Date.now() - taken < breakerCacheMs) return { admitted: false, state: status.state, retryAfterMs: retryAfter(ref.policy.cooldownMs) };
+        let answer: { granted: boolean; status: BreakerStatus };
+        try {
+          answer = await ref.client.workflow.getHandle(id).executeUpdate(breakerProbeUpdate, { args: [{ policy: ref.policy }] });
+        } catch (err) {
+          // As with a breaker that cannot be read: the attempt runs (not as a probe).
+          logger.warn({ err, type: ref.type }, 'could not ask the circuit breaker for a probe; the attempt runs');
+          return { admitted: true, probe: false };
+        }
         if (answer.status.state !== status.state) cache.set(id, { at: Date.now(), status: Promise.resolve(answer.status) });
         if (answer.granted) return { admitted: true, probe: answer.status.state === BreakerStateName.HalfOpen };
+        probesTaken.set(id, Date.now());
         return { admitted: false, state: answer.status.state, retryAfterMs: retryAfter(ref.policy.cooldownMs) };
       }
       const until = status.halfOpenAt ? Date.parse(status.halfOpenAt) - Date.now() : ref.policy.cooldownMs;

@@ -52,6 +52,14 @@ describe('breaker overrides', () => {
     // Forced open means no probes: a job that waits is not let through by a cooldown.
     expect((await admin.breaker('test.breaker-guarded')).halfOpenAt).toBeUndefined();
 
+    // A waiting job can be cancelled like a running one.
+    const cancelled = await jobs.submit('test.breaker-guarded', {}, { jobId: unique('cancelled') });
+    await eventually(async () => (await cancelled.status()).breakerWait !== undefined, 'the job to wait for the breaker');
+    await cancelled.cancel();
+    const gone = await cancelled.settled();
+    expect(gone.status).toBe(JobStatus.Cancelled);
+    expect(gone.attemptHistory).toEqual([]);
+
     const closed = await admin.setBreaker('test.breaker-guarded', 'closed', { reason: 'maintenance over', by: 'bob' });
     expect(closed).toMatchObject({ state: 'closed', mode: 'closed', override: { by: 'bob', reason: 'maintenance over' } });
     expect(closed.overrides.map((o) => [o.mode, o.by])).toEqual([
