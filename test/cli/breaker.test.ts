@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type DeadLetterAdmin } from '../../src/admin';
 import { main } from '../../src/cli';
 import { guarded, unguarded } from '../fixtures/breaker-jobs-module';
-import { testEnv, type TestEnv } from '../helpers';
+import { eventually, testEnv, unique, type TestEnv } from '../helpers';
 
 const jobsModule = path.join(__dirname, '..', 'fixtures', 'breaker-jobs-module.ts');
 
@@ -21,13 +21,14 @@ describe('rebound breaker', () => {
   });
   afterAll(() => env.close());
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  async function rebound(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
     const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
-    const code = await main(['node', 'rebound', 'breaker', ...args, '--jobs', jobsModule, '--address', env.config.address, '--task-queue', env.config.taskQueue], io);
+    const code = await main(['node', 'rebound', ...args, '--jobs', jobsModule, '--address', env.config.address, '--task-queue', env.config.taskQueue], io);
     return { code, stdout, stderr };
   }
+  const cli = (...args: string[]) => rebound('breaker', ...args);
 
   it('opens, shows, lists and closes a breaker, recording who and why', async () => {
     const opened = await cli('open', 'cli.guarded', '--reason', 'vendor outage', '--as', 'dana', '--json');
@@ -59,5 +60,19 @@ describe('rebound breaker', () => {
     expect(none.stderr).toMatch(/job type "cli.unguarded" has no circuit breaker on task queue/);
     const unknown = await cli('shut', 'cli.guarded');
     expect(unknown.code).toBe(2);
+  });
+
+  it('shows a job waiting for its breaker in rebound status', async () => {
+    await cli('open', 'cli.guarded', '--as', 'dana');
+    const handle = await env.jobs([guarded, unguarded]).submit('cli.guarded', {}, { jobId: unique('status') });
+    await eventually(async () => (await handle.status()).breakerWait !== undefined, 'the job to wait for the breaker');
+    const shown = await rebound('status', handle.jobId);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/Status\s+Running/);
+    expect(shown.stdout).toMatch(/Waiting for\s+the circuit breaker of cli.guarded \(since .*, 1 attempt\(s\) refused; looks again by .*\)/);
+    const json = JSON.parse((await rebound('status', handle.jobId, '--json')).stdout);
+    expect(json.timeline.map((e: { event: string }) => e.event)).toContain('BreakerOpen');
+    await cli('close', 'cli.guarded');
+    expect((await handle.settled()).status).toBe('Succeeded');
   });
 });
