@@ -69,7 +69,7 @@ describe('rebound breaker', () => {
     const shown = await rebound('status', handle.jobId);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/Status\s+Running/);
-    expect(shown.stdout).toMatch(/Waiting for\s+the circuit breaker of cli.guarded \(since .*, 1 attempt\(s\) refused; looks again by .*\)/);
+    expect(shown.stdout).toMatch(/Waiting for\s+the circuit breaker of cli.guarded \(since .*, \d+ attempt\(s\) refused; looks again by .*\)/);
     const json = JSON.parse((await rebound('status', handle.jobId, '--json')).stdout);
     expect(json.timeline.map((e: { event: string }) => e.event)).toContain('BreakerOpen');
     await cli('close', 'cli.guarded');
