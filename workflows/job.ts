@@ -307,6 +307,7 @@ async function runRound(state: JobState, { timeouts }: JobInput, breakerWakes: {
       resume = { details: (err.cause as ApplicationFailure).details![0] as AttemptDetails, serverAttempts: refusal.serverAttempts };
     }
     await waitForBreaker(state, refusal, breakerWakes);
+    showRunning(state);
   }
 }
 

@@ -48,7 +48,7 @@ export function registerJobMetrics(registry: Registry, options: { processMetrics
   const succeeded = counter('rebound_jobs_succeeded_total', 'Jobs that succeeded (their last attempt ran on this worker).');
   const events: Partial<Record<JobEvent['kind'], Counter>> = {
     deadLettered: counter('rebound_jobs_dead_lettered_total', 'Jobs dead-lettered (a job retried and dead again counts twice).', [...byType, 'error_type']),
-    retried: counter('rebound_jobs_retried_total', 'Dead jobs retried by an operator.'),
+    retried: counter('rebound_jobs_retried_total', 'Dead jobs retried (by an operator, or by automatic redrive).'),
     cancelled: counter('rebound_jobs_cancelled_total', 'Dead jobs cancelled.'),
     expired: counter('rebound_jobs_expired_total', 'Dead jobs whose retention ended.'),
     succeededAfterRetry: counter('rebound_jobs_succeeded_after_retry_total', 'Dead jobs that succeeded once retried.'),
