@@ -1,6 +1,8 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin } from '../../src/admin';
-import { JobStatus, type JobState } from '../../src/contract';
+import { JobStatus, breakerWorkflowId, type JobState } from '../../src/contract';
 import { defineJob } from '../../src/jobs';
 import { eventually, testEnv, unique, type TestEnv } from '../helpers';
 
@@ -14,13 +16,25 @@ const upstream = { down: true };
 const flaky = defineJob({
   type: 'test.breaker-flaky',
   retry: { initialInterval: 200, maximumInterval: 1_000, maximumAttempts: 20 },
-  circuitBreaker: { failureRate: 0.5, minAttempts: 3, window: '1m', cooldown: '3s', probes: 1 },
+  // A cooldown long enough that no probe runs (and fails) before the test says the dependency recovered.
+  circuitBreaker: { failureRate: 0.5, minAttempts: 3, window: '1m', cooldown: '10s', probes: 1 },
   async handler() {
     if (upstream.down) throw new UpstreamDown('upstream is down');
     return 'ok';
   },
 });
 
+/** No breaker, no redrive: fails twice, then succeeds. */
+const plain = defineJob({
+  type: 'test.breaker-plain',
+  retry: { initialInterval: 10, maximumAttempts: 5 },
+  async handler(_payload, ctx) {
+    if (ctx.attempt <= 2) throw new UpstreamDown('upstream is down');
+    return 'ok';
+  },
+});
+
+const EventType = temporal.api.enums.v1.EventType;
 const events = (state: JobState) => state.timeline.map((e) => e.event);
 
 /** Attempt numbers run 1..n with no gap and no attempt lost: refused attempts left no trace. */
@@ -33,7 +47,7 @@ describe('circuit breaker', () => {
   let env: TestEnv;
   beforeAll(async () => {
     env = await testEnv();
-    await env.startWorker([flaky]);
+    await env.startWorker([flaky, plain]);
   });
   afterAll(() => env.close());
 
@@ -66,5 +80,17 @@ describe('circuit breaker', () => {
     await eventually(async () => (await admin.breaker('test.breaker-flaky')).state === 'closed', 'the breaker to close');
     const closed = await admin.breaker('test.breaker-flaky');
     expect(closed.transitions.map((t) => t.to)).toEqual(expect.arrayContaining(['open', 'halfOpen', 'closed']));
+  });
+
+  it('leaves a type without a breaker as it was: no breaker started, nothing more in its history', async () => {
+    const handle = await env.jobs([flaky, plain]).submit('test.breaker-plain', {}, { jobId: unique('plain') });
+    expect((await handle.settled()).status).toBe(JobStatus.Succeeded);
+    const history = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
+    const kinds = new Set(history.events?.map((e) => e.eventType));
+    // One activity, retried by the server: no marker (patch), no second activity, no timer.
+    expect([...kinds].filter((k) => [EventType.EVENT_TYPE_MARKER_RECORDED, EventType.EVENT_TYPE_TIMER_STARTED].includes(k!))).toEqual([]);
+    expect(history.events?.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toHaveLength(1);
+    const describing = env.client.workflow.getHandle(breakerWorkflowId(env.config.taskQueue, 'test.breaker-plain')).describe();
+    await expect(describing).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 });
