@@ -12,6 +12,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import {
   attemptFailedSignal,
+  breakerOpenFailureType,
+  type BreakerRefusal,
   isLastAttempt,
   keepEnds,
   limits,
@@ -25,6 +27,7 @@ import {
 import { PayloadValidationError } from '../src/errors';
 import { failureFingerprint, retryDelayMs, validatePayload, type JobContext, type JobRegistry } from '../src/jobs';
 import type { AttemptOutcome, JobMetrics } from '../src/metrics';
+import type { BreakerGate, BreakerRef } from './breaker';
 import { describeError, jsonSizeProblem, withoutJobId } from './describe';
 
 export interface RunJobDeps {
@@ -34,6 +37,8 @@ export interface RunJobDeps {
   metrics?: JobMetrics;
   /** Log payloads, results and error messages (they may hold secrets). @defaultValue false */
   logPayloads?: boolean;
+  /** The circuit breakers of the types that have one. @defaultValue none: attempts always run */
+  breakers?: BreakerGate;
 }
 
 /**
@@ -42,7 +47,8 @@ export interface RunJobDeps {
  * every server attempt after it that left no trace. Lost attempts count; interrupted ones do not.
  */
 function earlierAttempts(input: RunJobInput, serverAttempt: number, heartbeatDetails: unknown): { records: AttemptRecord[]; counted: number; dropped: number } {
-  const carried = heartbeatDetails as AttemptDetails | undefined;
+  // A round whose earlier activity was refused by the breaker goes on from what that one reported.
+  const carried = (heartbeatDetails as AttemptDetails | undefined) ?? input.resume?.details;
   const sameRound = carried?.round === input.round && Array.isArray(carried.attempts);
   const records: AttemptRecord[] = sameRound ? carried.attempts.map((r) => ({ ...r })) : [];
   let counted = sameRound ? (carried.counted ?? records.filter((r) => r.outcome !== 'Interrupted').length) : 0;
@@ -53,7 +59,7 @@ function earlierAttempts(input: RunJobInput, serverAttempt: number, heartbeatDet
     lost(last);
     counted++;
   }
-  const seen = last ? (last.serverAttempt ?? last.attempt) : 0;
+  const seen = Math.max(last ? (last.serverAttempt ?? last.attempt) : 0, input.resume?.serverAttempts ?? 0);
   for (let n = seen + 1; n < serverAttempt; n++) {
     counted++;
     records.push(lost({ round: input.round, attempt: counted, ...(n !== counted ? { serverAttempt: n } : {}), outcome: 'Lost' }));
@@ -62,10 +68,11 @@ function earlierAttempts(input: RunJobInput, serverAttempt: number, heartbeatDet
 }
 
 /** Makes the `runJob` activity. */
-export function createRunJob({ registry, logger, metrics, logPayloads = false }: RunJobDeps) {
+export function createRunJob({ registry, logger, metrics, logPayloads = false, breakers }: RunJobDeps) {
   return async function runJob(input: RunJobInput): Promise<RunJobResult> {
     const ctx = Context.current();
-    const serverAttempt = ctx.info.attempt;
+    // Numbered on from the activities of the round the breaker refused, so records stay apart.
+    const serverAttempt = (input.resume?.serverAttempts ?? 0) + ctx.info.attempt;
     const earlier = earlierAttempts(input, serverAttempt, ctx.info.heartbeatDetails);
     const attempts = earlier.records;
     let counted = earlier.counted;
@@ -96,6 +103,28 @@ export function createRunJob({ registry, logger, metrics, logPayloads = false }:
         details: [details()],
       });
     }
+
+    const policy = breakers && registry.has(input.type) ? registry.get(input.type).circuitBreaker : undefined;
+    const breaker: BreakerRef | undefined = policy && { client: ctx.client, taskQueue: ctx.info.taskQueue, type: input.type, policy };
+    let probe = false;
+    if (breaker) {
+      const admission = await breakers!.admit(breaker, input.resume !== undefined);
+      if (!admission.admitted) {
+        // Refused before it began: not an attempt. The job waits and starts the round's attempts again from here.
+        attempts.pop();
+        breakers!.refused(breaker, ctx.info.workflowExecution?.workflowId);
+        log.info({ retryAfterMs: Math.round(admission.retryAfterMs) }, 'attempt refused: the circuit breaker is open');
+        const refusal: BreakerRefusal = { state: admission.state, retryAfterMs: Math.round(admission.retryAfterMs), serverAttempts: serverAttempt };
+        throw ApplicationFailure.create({
+          type: breakerOpenFailureType,
+          message: `the circuit breaker of job type "${input.type}" is ${admission.state === 'halfOpen' ? 'half-open (probing)' : 'open'}`,
+          nonRetryable: true,
+          details: [details(), refusal],
+        });
+      }
+      probe = admission.probe;
+    }
+    const toBreaker = (outcome: 'succeeded' | 'failed' | 'ignored') => breaker && breakers!.outcome(breaker, outcome, probe);
 
     let progress: unknown;
     const beat = () => ctx.heartbeat({ ...details(), progress });
@@ -132,6 +161,7 @@ export function createRunJob({ registry, logger, metrics, logPayloads = false }:
       // A result the server would refuse must not fail the attempt: the handler's work is done.
       const problem = jsonSizeProblem(result, limits.resultBytes);
       ended('succeeded');
+      toBreaker('succeeded');
       if (problem) log.warn({ problem }, 'attempt succeeded; its result is not kept');
       else log.info(logPayloads ? { result } : {}, 'attempt succeeded');
       return { result: problem ? { reboundOmitted: problem } : result, details: details() };
@@ -144,6 +174,7 @@ export function createRunJob({ registry, logger, metrics, logPayloads = false }:
           record.errorType = 'WorkerShutdown';
           record.message = 'attempt interrupted: its worker shut down';
           ended('interrupted');
+          toBreaker('ignored');
           log.warn('attempt interrupted by the worker shutting down; it will run again');
           beat();
           throw ApplicationFailure.create({ type: 'WorkerShutdown', message: record.message, nextRetryDelay: 100, details: [details()] });
@@ -152,6 +183,7 @@ export function createRunJob({ registry, logger, metrics, logPayloads = false }:
         record.errorType = 'Cancelled';
         record.message = 'attempt cancelled';
         ended('cancelled');
+        toBreaker('ignored');
         log.info('attempt cancelled');
         throw err;
       }
@@ -168,6 +200,8 @@ export function createRunJob({ registry, logger, metrics, logPayloads = false }:
         nextDelayMs: last ? undefined : retryDelayMs(input.retry, attempt),
       });
       ended('failed', e.type);
+      // A permanent error is the job's own: it says nothing of the dependency the breaker guards.
+      toBreaker(e.nonRetryable ? 'ignored' : 'failed');
       // The message may quote the payload: logged only when asked for; `rebound status` shows it.
       log.warn({ errorType: e.type, ...(logPayloads ? { err: record.message } : {}), nextDelayMs: record.nextDelayMs }, last ? 'attempt failed, no attempts left' : 'attempt failed, will retry');
       beat();

@@ -50,6 +50,17 @@ export class UnknownJobTypeError extends ReboundError {
   }
 }
 
+/** Thrown by the breaker admin API when a job type has no circuit breaker on the task queue (none configured, none running). */
+export class BreakerNotFoundError extends ReboundError {
+  constructor(
+    readonly type: string,
+    readonly taskQueue: string,
+    why: string,
+  ) {
+    super(`job type "${type}" has no circuit breaker on task queue "${taskQueue}": ${why}`);
+  }
+}
+
 /** Thrown by submit and retry when a payload does not match its job type's schema; nothing is started or changed. */
 export class PayloadValidationError extends ReboundError {
   constructor(

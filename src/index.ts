@@ -3,7 +3,18 @@
  * jobs. The embedded dev server and the demo are in `rebound/dev`; the example job types in
  * `rebound/examples`.
  */
-export { defineJob, isJobDefinition, JobRegistry, tagLimits, type JobContext, type JobDefinition, type JobTags, type JobTypeOptions } from './jobs';
+export {
+  defineJob,
+  isJobDefinition,
+  JobRegistry,
+  tagLimits,
+  type AutoRedriveOptions,
+  type CircuitBreakerOptions,
+  type JobContext,
+  type JobDefinition,
+  type JobTags,
+  type JobTypeOptions,
+} from './jobs';
 export {
   createJobClient,
   readJob,
@@ -28,6 +39,7 @@ export {
   createAdmin,
   deadJobQuery,
   type AdminOptions,
+  type BreakerOverrideOptions,
   type BulkOperation,
   type BulkOptions,
   type BulkSelection,
@@ -66,7 +78,10 @@ export { installSdkMetrics, registerOutboxMetrics, type MetricsOptions, type Out
 export * from './errors';
 export {
   JobStatus,
+  BreakerStateName,
   attemptHistoryLimit,
+  breakerWorkflowId,
+  breakerWorkflowType,
   cancelSignal,
   cancelUpdate,
   defaultRetryPolicy,
@@ -81,6 +96,13 @@ export {
   type AlertConfig,
   type AlertThresholds,
   type AttemptRecord,
+  type AutoRedrivePolicy,
+  type BreakerMode,
+  type BreakerOverride,
+  type BreakerPolicy,
+  type BreakerRecord,
+  type BreakerStatus,
+  type BreakerTransition,
   type BulkProgress,
   type CancelRequest,
   type DeadLetterCounters,

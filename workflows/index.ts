@@ -2,3 +2,5 @@
 export { jobWorkflow } from './job';
 export { deadLetterWorkflow } from './dead-letter';
 export { bulkOperationWorkflow } from './bulk';
+export { breakerWorkflow } from './breaker';
+export { redriveGateWorkflow } from './redrive-gate';

@@ -23,10 +23,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { attemptsOf, initialState, mergeAttempts, note, outcome } from './job-state';
+import { autoRedrive, autoRedriveDue, breakerPassed, refusalOf, waitForBreaker } from './job-waits';
 import {
   JobStatus,
   attemptFailedSignal,
   attemptOf,
+  autoRedriveReason,
+  breakerWakeSignal,
   keepEnds,
   limits,
   cancelSignal,
@@ -44,7 +47,10 @@ import {
   type JobState,
   type PayloadCheck,
   type AttemptRecord,
+  type AttemptDetails,
+  type BreakerRefusal,
   type RetryRequest,
+  type RoundResume,
   type TimelineEvent,
 } from '../src/contract';
 
@@ -133,6 +139,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
     }
     showWaiting(state, record);
   });
+  const breakerWakes = { count: 0 };
+  setHandler(breakerWakeSignal, () => void breakerWakes.count++);
   // A delayed job starts now: it is no longer `Scheduled`.
   if (input.startDelayMs && !input.carried) upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Running }]);
   // A new run (after continue-as-new) shows what the last one did.
@@ -189,7 +197,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
       if (runningStatuses.includes(state.status)) {
         // Cancelled before it ever ran (a delayed job, say): no attempt is made.
         if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled before it ran');
-        if (await runRound(state, input)) {
+        if (await runRound(state, input, breakerWakes)) {
           upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Succeeded }, { key: sa.jobAttempts, value: state.totalAttempts }, ...clearedError]);
           if (state.round > 1) reports.send(state, 'succeededAfterRetry');
           await reports.settled();
@@ -197,7 +205,9 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
         }
         await deadLetter(state, input, reports);
       }
-      if (!(await park(state, input, () => pending !== undefined, reports))) {
+      const redriven = autoRedriveDue(state, input) && (await autoRedrive(state, input, () => pending !== undefined, () => showDead(state)));
+      if (redriven === 'redrive') pending = { kind: 'retry', request: { reason: autoRedriveReason } };
+      else if (!redriven && !(await park(state, input, () => pending !== undefined, reports))) {
         await finish(state, JobStatus.Expired, 'Expired', 'retention ended with no retry or cancel', reports);
         await reports.settled();
         return outcome(state);
@@ -248,7 +258,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
 }
 
 /** Runs one round of attempts; true when the job succeeded. */
-async function runRound(state: JobState, { timeouts }: JobInput): Promise<boolean> {
+async function runRound(state: JobState, { timeouts }: JobInput, breakerWakes: { count: number }): Promise<boolean> {
   const { retry } = state;
   const { runJob } = proxyActivities<Activities>({
     startToCloseTimeout: timeouts.startToCloseMs,
@@ -263,37 +273,50 @@ async function runRound(state: JobState, { timeouts }: JobInput): Promise<boolea
     },
     summary: `${state.type} round ${state.round}`,
   });
-  try {
-    const { result, details } = await runJob({
-      jobId: state.jobId,
-      type: state.type,
-      payload: state.payload,
-      round: state.round,
-      retry,
-      heartbeatMs: timeouts.heartbeatMs,
-    });
-    mergeAttempts(state, details.attempts, details.dropped);
-    state.status = JobStatus.Succeeded;
-    state.result = result;
-    note(state, 'Succeeded', `after ${state.attempts} attempt(s)`);
-    setCurrentDetails(`**Succeeded** after ${state.attempts} attempt(s)${state.round > 1 ? ` in round ${state.round}` : ''}.`);
-    log.info('job succeeded', { jobId: state.jobId, type: state.type, attempt: state.attempts, round: state.round });
-    return true;
-  } catch (err) {
-    if (isCancellation(err)) {
-      // The attempt under way was cancelled with the job: keep a trace of it.
-      mergeAttempts(state, [{ round: state.round, attempt: state.attempts + 1, endedAt: new Date().toISOString(), outcome: 'Lost', errorType: 'Cancelled', message: 'cancelled while running' }]);
-      throw err;
+  let resume: RoundResume | undefined;
+  for (;;) {
+    let refusal: BreakerRefusal | undefined;
+    try {
+      const { result, details } = await runJob({
+        jobId: state.jobId,
+        type: state.type,
+        payload: state.payload,
+        round: state.round,
+        retry,
+        heartbeatMs: timeouts.heartbeatMs,
+        ...(resume ? { resume } : {}),
+      });
+      breakerPassed(state);
+      mergeAttempts(state, details.attempts, details.dropped);
+      state.status = JobStatus.Succeeded;
+      state.result = result;
+      note(state, 'Succeeded', `after ${state.attempts} attempt(s)`);
+      setCurrentDetails(`**Succeeded** after ${state.attempts} attempt(s)${state.round > 1 ? ` in round ${state.round}` : ''}.`);
+      log.info('job succeeded', { jobId: state.jobId, type: state.type, attempt: state.attempts, round: state.round });
+      return true;
+    } catch (err) {
+      if (isCancellation(err)) {
+        // The attempt under way was cancelled with the job: keep a trace of it.
+        mergeAttempts(state, [{ round: state.round, attempt: state.attempts + 1, endedAt: new Date().toISOString(), outcome: 'Lost', errorType: 'Cancelled', message: 'cancelled while running' }]);
+        throw err;
+      }
+      if (!(err instanceof ActivityFailure)) throw err;
+      const carried = attemptsOf(err);
+      mergeAttempts(state, carried.attempts, carried.dropped);
+      refusal = refusalOf(err);
+      if (!refusal || !patched('circuit-breaker')) {
+        breakerPassed(state);
+        const last = state.attemptHistory[state.attemptHistory.length - 1];
+        const cause = err.cause;
+        state.errorType = last?.errorType ?? (cause instanceof ApplicationFailure ? cause.type ?? undefined : cause?.name) ?? 'Error';
+        state.message = last?.message ?? cause?.message ?? err.message;
+        state.failureGroup = last?.fingerprint;
+        return false;
+      }
+      resume = { details: (err.cause as ApplicationFailure).details![0] as AttemptDetails, serverAttempts: refusal.serverAttempts };
     }
-    if (!(err instanceof ActivityFailure)) throw err;
-    const carried = attemptsOf(err);
-    mergeAttempts(state, carried.attempts, carried.dropped);
-    const last = state.attemptHistory[state.attemptHistory.length - 1];
-    const cause = err.cause;
-    state.errorType = last?.errorType ?? (cause instanceof ApplicationFailure ? cause.type ?? undefined : cause?.name) ?? 'Error';
-    state.message = last?.message ?? cause?.message ?? err.message;
-    state.failureGroup = last?.fingerprint;
-    return false;
+    await waitForBreaker(state, refusal, breakerWakes);
+    showRunning(state);
   }
 }
 
@@ -359,6 +382,7 @@ function showDead(state: JobState): void {
   setCurrentDetails(
     `**Dead-lettered** after ${state.attempts} attempt(s) in round ${state.round}.\n\n` +
       `Last error: \`${state.errorType}\`: ${state.message}\n\n` +
+      (state.autoRedriveAt ? `Redriven automatically at ${state.autoRedriveAt}, unless retried or cancelled first.\n\n` : '') +
       `Expires at ${state.expiresAt} unless retried or cancelled (signal \`retry\` or \`cancel\`).`,
   );
 }

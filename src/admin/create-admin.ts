@@ -8,6 +8,7 @@ import { askWorker, readJob, workerAnswerTimeoutMs, type JobRecord } from '../cl
 import { JobStatus, cancelUpdate, deadLetterWorkflowId, defaultRetryPolicy, defaultTaskQueue, emptyDeadLetterStats, jobWorkflowId, retryUpdate, statsQuery, type DeadLetterStats, type PublishedStats } from '../contract';
 import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, WorkerUnavailableError } from '../errors';
 import { JobRegistry, checkOptionKeys, resolveRetryPolicy, validatePayload } from '../jobs';
+import { createBreakerAdmin } from './breakers';
 import { bulkOperationHandle, maxJobsPerPart, startBulkOperation } from './bulk-operation';
 import { checkTaskQueue } from './check';
 import { listJobs } from './job-list';
@@ -206,5 +207,6 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
       checkOptionKeys(filter, jobStatsFilterKeys, 'jobStats filter');
       return jobStats(client, taskQueue, filter);
     },
+    ...createBreakerAdmin(client, taskQueue, registry),
   };
 }

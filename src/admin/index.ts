@@ -3,6 +3,7 @@
  * failure groups and export; alerting of a task queue's dead-letter queue.
  */
 export { createAdmin } from './create-admin';
+export { defaultOperator } from './breakers';
 export { deadJobQuery, deadJobSummary, jobFilterQuery, jobsQuery, statusCondition } from './visibility';
 export { jobSummary } from './job-list';
 export { maxStatsTypes } from './job-stats';
@@ -11,6 +12,7 @@ export { signalDeadLetterQueue } from './dead-letter-queue';
 export { combineProgress, maxJobsPerPart } from './bulk-operation';
 export type {
   AdminOptions,
+  BreakerOverrideOptions,
   BulkOperation,
   BulkOptions,
   BulkSelection,

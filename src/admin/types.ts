@@ -3,7 +3,7 @@
  * results of its methods.
  */
 import type { Client } from '@temporalio/client';
-import type { BulkProgress, DeadLetterStats, FailureGroup, JobStatus, RetryOptions } from '../contract';
+import type { BreakerMode, BreakerRecord, BreakerStatus, BulkProgress, DeadLetterStats, FailureGroup, JobStatus, RetryOptions } from '../contract';
 import type { JobRecord } from '../client';
 import type { JobDefinition, JobRegistry, JobTags } from '../jobs';
 
@@ -318,6 +318,14 @@ export interface CheckReport {
  * a job is listed a moment after it dead-lettered); single-job reads and changes go to the job
  * itself.
  */
+/** Options of {@link DeadLetterAdmin.setBreaker}. */
+export interface BreakerOverrideOptions {
+  /** Why, recorded with the override. @defaultValue none */
+  reason?: string;
+  /** Who, recorded with the override. @defaultValue the OS user */
+  by?: string;
+}
+
 export interface DeadLetterAdmin {
   /** Dead jobs matching `filter`, a page at a time. Throws `InvalidOptionsError` for a bad limit, filter or page token. */
   list(filter?: DeadJobFilter, options?: ListOptions): Promise<DeadJobPage>;
@@ -387,4 +395,13 @@ export interface DeadLetterAdmin {
    * for a bad filter.
    */
   jobStats(filter?: JobStatsFilter): Promise<JobStats>;
+  /** The circuit breakers of the task queue's job types: those running, and (given the job types) those configured and never opened, as closed. */
+  breakers(): Promise<BreakerStatus[]>;
+  /** One type's breaker: state, window, overrides and transitions. Throws `BreakerNotFoundError` when the type has none. */
+  breaker(type: string): Promise<BreakerRecord>;
+  /**
+   * Forces a type's breaker `open` or `closed`, or gives it back to its failure rate (`auto`),
+   * recording who, when and why. Throws `BreakerNotFoundError` when the type has none, `InvalidOptionsError` for a bad mode.
+   */
+  setBreaker(type: string, mode: BreakerMode, options?: BreakerOverrideOptions): Promise<BreakerRecord>;
 }

@@ -14,7 +14,7 @@ import { InvalidOptionsError } from '../errors';
 import { checkTags, tagValues, type JobTags } from '../jobs';
 import type { DeadJobFilter, DeadJobPage, DeadJobSummary, JobFilter } from './types';
 
-function quote(value: string, what: string): string {
+export function quote(value: string, what: string): string {
   if (/['"\\]/.test(value)) throw new InvalidOptionsError(`${what} must not contain quotes or backslashes: ${value}`);
   return `'${value}'`;
 }

@@ -127,6 +127,13 @@ export function printJob(ctx: CliContext, record: JobRecord, { stack = false, ui
       ['Dead since', dead ? formatTimeAgo(record.deadLetteredAt) : undefined],
       ['Expires', dead ? formatTime(record.expiresAt) : undefined],
       ['Reason', record.reason],
+      [
+        'Waiting for',
+        record.breakerWait
+          ? `the circuit breaker of ${record.type} (since ${formatTime(record.breakerWait.since)}, ${record.breakerWait.refusals} attempt(s) refused; looks again by ${formatTime(record.breakerWait.retryAt)})`
+          : undefined,
+      ],
+      ['Auto-redrive', record.autoRedriveAt ? `at ${formatTime(record.autoRedriveAt)}${record.autoRedrives ? ` (redriven ${record.autoRedrives} time(s) before)` : ''}` : record.autoRedrives ? `redriven ${record.autoRedrives} time(s)` : undefined],
       ['Web UI', uiLink],
     ]),
   );

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { registerBreakerCommands } from './breaker';
 import { addCheckCommand } from './check';
 import { addCodecServerCommand } from './codec-server';
 import { addConsoleCommand } from './console';
@@ -64,6 +65,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerOutboxCommands(program, ctx);
   registerJobsCommands(program, ctx);
   addStatsCommand(program, ctx);
+  registerBreakerCommands(program, ctx);
   addCheckCommand(program, ctx);
   addConsoleCommand(program, ctx);
   addCodecServerCommand(program, ctx);

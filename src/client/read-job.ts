@@ -4,7 +4,8 @@
  */
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { ServiceError, WorkflowNotFoundError, isGrpcServiceError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
-import { JobStatus, finalStatuses, jobIdOfWorkflowId, jobWorkflowId, searchAttributes as sa, stateQuery, type JobState } from '../contract';
+import type { Payload } from '@temporalio/common';
+import { JobStatus, finalStatuses, jobIdOfWorkflowId, jobWorkflowId, runJobActivityName, searchAttributes as sa, stateQuery, type AttemptDetails, type AttemptRecord, type JobState } from '../contract';
 import { JobNotFoundError, ReboundError } from '../errors';
 import { tagsOfValues, type JobTags } from '../jobs';
 import type { JobRecord } from './types';
@@ -138,8 +139,37 @@ export async function readJob(client: Client, jobId: string, runId?: string): Pr
     if (isGrpcServiceError(cause) && cause.code === grpcStatus.UNAVAILABLE) throw err;
     return recordFromIndex(indexedJob(description, jobId));
   }
-  const record: JobRecord = { ...state, workflowId: handle.workflowId, runId, tags: indexed.tags };
+  const record: JobRecord = await withLiveAttempts(client, { ...state, workflowId: handle.workflowId, runId, tags: indexed.tags }, description);
   // Without this, a terminated job reads `Running` (or `DeadLettered`) for ever, and `settled()` never returns.
   if (finalStatuses.includes(state.status) || description.status.name === 'RUNNING') return record;
   return { ...record, status: statusOnceClosed(state.status, description.status.name) };
+}
+
+/** Where an attempt record sorts: by round, then by the server's attempt number. */
+const attemptOrder = (r: AttemptRecord) => r.round * 1e10 + (r.serverAttempt ?? r.attempt);
+
+/**
+ * A running job's record with the attempts of its round that ended since its first failure: the
+ * job hears of the round's first failure at once and of the others when the round ends, but each
+ * failed attempt leaves them all in its activity's last heartbeat, which the description carries.
+ */
+async function withLiveAttempts(client: Client, record: JobRecord, description: WorkflowExecutionDescription): Promise<JobRecord> {
+  if (record.status !== JobStatus.Running && record.status !== JobStatus.Retrying) return record;
+  const payload = description.raw.pendingActivities?.find((a) => a.activityType?.name === runJobActivityName)?.heartbeatDetails?.payloads?.[0];
+  if (!payload) return record;
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  let decoded = [payload as Payload];
+  for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  const details = payloadConverter.fromPayload<AttemptDetails | undefined>(decoded[0]);
+  if (details?.round !== record.round || !Array.isArray(details.attempts)) return record;
+  const known = new Set(record.attemptHistory.map(attemptOrder));
+  const ended = details.attempts.filter((r) => r.endedAt && r.round === record.round && !known.has(attemptOrder(r)));
+  const attempts = Math.max(record.attempts, details.counted ?? 0);
+  if (ended.length === 0 && attempts === record.attempts) return record;
+  return {
+    ...record,
+    attemptHistory: [...record.attemptHistory, ...ended].sort((a, b) => attemptOrder(a) - attemptOrder(b)),
+    attempts,
+    totalAttempts: (record.attemptsBeforeRound ?? 0) + attempts,
+  };
 }

@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import { getPath } from 'hono/utils/url';
 import type { Logger } from '../logger';
 import { addApiActionRoutes } from './api-action-routes';
+import { addApiBreakerRoutes } from './api-breaker-routes';
 import { addApiReadRoutes } from './api-read-routes';
 import { addAssetRoutes } from './asset-routes';
 import { createAuth, type ConsoleEnv } from './auth';
@@ -66,6 +67,7 @@ export function buildConsoleApp(ctx: ConsoleContext, options: AppOptions): Hono<
   addAssetRoutes(app);
   auth.routes(app);
   addApiReadRoutes(app, ctx);
+  addApiBreakerRoutes(app, ctx);
   // A read-only console has no action route at all: they answer 404 like any unknown path.
   if (!ctx.readOnly) addApiActionRoutes(app, ctx);
   addPageRoutes(app, ctx);

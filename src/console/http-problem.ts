@@ -5,6 +5,7 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { ServiceError, isGrpcServiceError } from '@temporalio/client';
 import {
+  BreakerNotFoundError,
   InvalidOptionsError,
   JobNotDeadError,
   JobNotFoundError,
@@ -32,6 +33,7 @@ const statusByClass: [abstract new (...args: any[]) => Error, Problem['status']]
   [UnknownJobTypeError, 400],
   [UsageError, 400],
   [JobNotFoundError, 404],
+  [BreakerNotFoundError, 404],
   [OperationNotFoundError, 404],
   [JobNotDeadError, 409],
   [WorkerUnavailableError, 503],

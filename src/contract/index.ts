@@ -10,3 +10,5 @@ export * from './retry-policy';
 export * from './job';
 export * from './dead-letter';
 export * from './bulk';
+export * from './breaker';
+export * from './redrive';

@@ -4,6 +4,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { limits } from './limits';
+import type { RoundResume } from './breaker';
+import type { AutoRedrivePolicy } from './redrive';
 import type { AttemptTimeouts, ResolvedRetryPolicy, RetryOptions } from './retry-policy';
 
 /** Where a job is in its life. */
@@ -63,7 +65,19 @@ export interface AttemptRecord {
 /** One line of a job's timeline. */
 export interface TimelineEvent {
   at: string;
-  event: 'Submitted' | 'Started' | 'DeadLettered' | 'Retried' | 'RetryRefused' | 'Succeeded' | 'Cancelled' | 'Expired';
+  event:
+    | 'Submitted'
+    | 'Started'
+    | 'DeadLettered'
+    | 'Retried'
+    | 'RetryRefused'
+    | 'Succeeded'
+    | 'Cancelled'
+    | 'Expired'
+    /** Its type's circuit breaker refused an attempt: the job waits, keeping its attempts. */
+    | 'BreakerOpen'
+    /** Its type's circuit breaker let an attempt through again. */
+    | 'BreakerClosed';
   detail?: string;
 }
 
@@ -80,6 +94,8 @@ export interface JobInput {
   expiryWarningMs?: number;
   /** How long after submit a delayed job was to start (it was submitted with a delay or a time to run at). */
   startDelayMs?: number;
+  /** The type's automatic redrive of dead jobs; absent when it has none. */
+  autoRedrive?: AutoRedrivePolicy;
   /** State carried across continue-as-new; absent on the first run. */
   carried?: JobState;
 }
@@ -121,6 +137,12 @@ export interface JobState {
   appliedRequestId?: string;
   /** Set once the dead-letter queue was told this job is close to expiry. */
   expiryWarned?: boolean;
+  /** Set while the job waits for its type's circuit breaker: since when, and when it looks again at the latest. */
+  breakerWait?: { since: string; retryAt: string; refusals: number };
+  /** Automatic redrives of this job so far. */
+  autoRedrives?: number;
+  /** When a dead job is to be redriven automatically, while it waits for it. */
+  autoRedriveAt?: string;
 }
 
 /** How many attempts a job keeps in its history. */
@@ -189,6 +211,8 @@ export interface RunJobInput {
   round: number;
   retry: ResolvedRetryPolicy;
   heartbeatMs: number;
+  /** The round's attempts so far, when an earlier activity of the round was refused by the circuit breaker. */
+  resume?: RoundResume;
 }
 
 /** What the activity returns when an attempt succeeds: the handler's result and the round's attempts. */

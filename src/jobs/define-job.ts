@@ -4,19 +4,22 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Duration } from '@temporalio/common';
 import type { Logger } from 'pino';
-import { closest } from 'fastest-levenshtein';
 import {
   defaultRetryPolicy,
-  durationProblem,
-  durationToMs,
   resolveRetryOptions,
   retryOptionKeys,
   unknownKeys,
   type AttemptTimeouts,
+  type AutoRedrivePolicy,
+  type BreakerPolicy,
   type ResolvedRetryPolicy,
   type RetryOptions,
 } from '../contract';
 import { InvalidOptionsError, PayloadValidationError, UnknownJobTypeError } from '../errors';
+import { checkOptionKeys, didYouMean, toMs } from './options';
+import { resolveAutoRedrive, resolveCircuitBreaker, type AutoRedriveOptions, type CircuitBreakerOptions } from './resilience';
+
+export { checkOptionKeys, toMs };
 
 /** What a handler gets beside its payload. */
 export interface JobContext {
@@ -59,6 +62,14 @@ export interface JobTypeOptions<S extends StandardSchemaV1 = StandardSchemaV1, R
    * @defaultValue `1d`
    */
   expiryWarning?: Duration;
+  /**
+   * Opens when the type's attempts fail too often: attempts then wait, keeping their jobs'
+   * attempts, until probes succeed. Durable: the state lives in a workflow of the task queue.
+   * @defaultValue none (no breaker)
+   */
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Retries dead jobs of chosen error types by itself, after a cooldown, a few times. @defaultValue none */
+  autoRedrive?: AutoRedriveOptions;
   /** Runs one attempt: return the result, throw to fail it (a `PermanentError` dead-letters at once). */
   handler(payload: StandardSchemaV1.InferOutput<S>, ctx: JobContext): Promise<R>;
 }
@@ -77,6 +88,10 @@ export interface JobDefinition<S extends StandardSchemaV1 = StandardSchemaV1, R 
   readonly retentionMs: number;
   /** How long before expiry a dead job is reported as expiring, in milliseconds. */
   readonly expiryWarningMs: number;
+  /** The type's circuit breaker, resolved; absent when it has none. */
+  readonly circuitBreaker?: BreakerPolicy;
+  /** The type's automatic redrive, resolved; absent when it has none. */
+  readonly autoRedrive?: AutoRedrivePolicy;
   /** Runs one attempt. */
   readonly handler: JobTypeOptions<S, R>['handler'];
 }
@@ -85,19 +100,6 @@ const defaultTimeoutMs = 10 * 60_000;
 const defaultHeartbeatTimeoutMs = 30_000;
 const defaultRetentionMs = 14 * 24 * 3_600_000;
 const defaultExpiryWarningMs = 24 * 3_600_000;
-
-/** Turns a duration into milliseconds; throws {@link InvalidOptionsError} naming `what` when it is not a positive duration. */
-export function toMs(value: Duration, what: string): number {
-  const n = durationToMs(value);
-  const problem = durationProblem(n, value, what);
-  if (problem) throw new InvalidOptionsError(problem);
-  return n;
-}
-
-/** The nearest of `known` to each of `unknown`, as "did you mean" text. */
-function didYouMean(unknown: string[], known: readonly string[]): string {
-  return unknown.map((key) => `"${key}" (did you mean "${closest(key, [...known])}"?)`).join(', ');
-}
 
 /**
  * Applies `options` over `base` and checks every field; throws {@link InvalidOptionsError}
@@ -113,13 +115,7 @@ export function resolveRetryPolicy(base: ResolvedRetryPolicy, options: RetryOpti
   return policy;
 }
 
-/** Refuses keys of `options` that are not in `known`, naming the nearest known one. */
-export function checkOptionKeys(options: object, known: readonly string[], what: string): void {
-  const unknown = unknownKeys(options, known);
-  if (unknown.length > 0) throw new InvalidOptionsError(`unknown ${what} option ${didYouMean(unknown, known)}`);
-}
-
-const jobTypeOptionKeys: readonly (keyof JobTypeOptions)[] = ['type', 'schema', 'retry', 'timeout', 'heartbeatTimeout', 'retention', 'expiryWarning', 'handler'];
+const jobTypeOptionKeys: readonly (keyof JobTypeOptions)[] = ['type', 'schema', 'retry', 'timeout', 'heartbeatTimeout', 'retention', 'expiryWarning', 'circuitBreaker', 'autoRedrive', 'handler'];
 
 /** Marks what {@link defineJob} returns, so a job module's exports can be told apart (across copies of the package too). */
 const definitionBrand = Symbol.for('rebound.jobDefinition');
@@ -153,6 +149,8 @@ export function defineJob<S extends StandardSchemaV1 = StandardSchemaV1, R = unk
     },
     retentionMs: options.retention === undefined ? defaultRetentionMs : toMs(options.retention, 'retention'),
     expiryWarningMs: options.expiryWarning === undefined ? defaultExpiryWarningMs : toMs(options.expiryWarning, 'expiryWarning'),
+    ...(options.circuitBreaker === undefined ? {} : { circuitBreaker: resolveCircuitBreaker(options.circuitBreaker, options.type) }),
+    ...(options.autoRedrive === undefined ? {} : { autoRedrive: resolveAutoRedrive(options.autoRedrive, options.type) }),
     handler: options.handler,
   };
   return Object.defineProperty(definition, definitionBrand, { value: true, enumerable: false });

@@ -4,7 +4,10 @@
  * jobs dead now, read from each task queue's dead-letter queue when scraped.
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
-import type { DeadLetterStats, JobEvent } from '../contract';
+import type { BreakerStateName, DeadLetterStats, JobEvent } from '../contract';
+
+/** The value of `rebound_breaker_state` for each state. */
+const breakerStateValue: Record<BreakerStateName, number> = { closed: 0, halfOpen: 1, open: 2 };
 
 /** How an attempt ended, as the `outcome` label of `rebound_attempt_duration_seconds` says it. */
 export type AttemptOutcome = 'succeeded' | 'failed' | 'interrupted' | 'cancelled';
@@ -17,6 +20,10 @@ export interface JobMetrics {
   attemptEnded(jobType: string, outcome: AttemptOutcome, seconds: number, errorType?: string): void;
   /** The job's workflow reported `event` to the dead-letter queue, and the report was taken. */
   jobEvent(event: Pick<JobEvent, 'kind' | 'type' | 'errorType'>): void;
+  /** The type's circuit breaker refused an attempt. */
+  attemptRefused(jobType: string): void;
+  /** The type's circuit breaker was read in `state` (before an attempt). */
+  breakerState(jobType: string, state: BreakerStateName): void;
 }
 
 /** Reads the counters of a task queue's dead-letter queue; undefined when they cannot be read now. */
@@ -41,12 +48,19 @@ export function registerJobMetrics(registry: Registry, options: { processMetrics
   const succeeded = counter('rebound_jobs_succeeded_total', 'Jobs that succeeded (their last attempt ran on this worker).');
   const events: Partial<Record<JobEvent['kind'], Counter>> = {
     deadLettered: counter('rebound_jobs_dead_lettered_total', 'Jobs dead-lettered (a job retried and dead again counts twice).', [...byType, 'error_type']),
-    retried: counter('rebound_jobs_retried_total', 'Dead jobs retried by an operator.'),
+    retried: counter('rebound_jobs_retried_total', 'Dead jobs retried (by an operator, or by automatic redrive).'),
     cancelled: counter('rebound_jobs_cancelled_total', 'Dead jobs cancelled.'),
     expired: counter('rebound_jobs_expired_total', 'Dead jobs whose retention ended.'),
     succeededAfterRetry: counter('rebound_jobs_succeeded_after_retry_total', 'Dead jobs that succeeded once retried.'),
   };
   const attempts = counter('rebound_attempts_total', 'Attempts begun.');
+  const refused = counter('rebound_attempts_refused_total', "Attempts refused by their type's open circuit breaker (they used up no attempt).");
+  const breaker = new Gauge({
+    name: 'rebound_breaker_state',
+    help: "State of each job type's circuit breaker as this worker last read it: 0 closed, 1 half-open, 2 open.",
+    labelNames: byType,
+    registers,
+  });
   const failures = counter('rebound_attempt_failures_total', 'Attempts that failed, by error type.', [...byType, 'error_type']);
   const duration = new Histogram({
     name: 'rebound_attempt_duration_seconds',
@@ -90,6 +104,12 @@ export function registerJobMetrics(registry: Registry, options: { processMetrics
           duration.observe({ ...labels(jobType), outcome }, seconds);
           if (outcome === 'succeeded') succeeded.inc(labels(jobType));
           if (outcome === 'failed') failures.inc({ ...labels(jobType), error_type: errorType ?? 'Error' });
+        },
+        attemptRefused(jobType) {
+          refused.inc(labels(jobType));
+        },
+        breakerState(jobType, state) {
+          breaker.set(labels(jobType), breakerStateValue[state]);
         },
         jobEvent({ kind, type, errorType }) {
           const metric = events[kind];

@@ -1,5 +1,5 @@
 /**
- * Upgrades that do not break running jobs: every checked-in history (recorded by `record.ts`)
+ * Upgrades that do not break running jobs: every checked-in history (recorded by `record.ts` and `record-resilience.ts`)
  * replays on today's workflow code. A change that breaks one needs `patched()` for the runs
  * already going, then a new recording.
  */
@@ -21,7 +21,19 @@ const histories = readdirSync(dir)
 
 describe('checked-in histories', () => {
   it('are there for each kind of run', () => {
-    expect(histories.map((h) => h.name).sort()).toEqual(['bulk-operation', 'continued-as-new', 'dead', 'dead-letter-queue', 'dead-then-retried', 'flaky', 'success']);
+    expect(histories.map((h) => h.name).sort()).toEqual([
+      'auto-redrive',
+      'breaker',
+      'breaker-wait',
+      'bulk-operation',
+      'continued-as-new',
+      'dead',
+      'dead-letter-queue',
+      'dead-then-retried',
+      'flaky',
+      'redrive-gate',
+      'success',
+    ]);
   });
 
   it.each(histories.map((h) => [h.name, h] as const))('replays %s on the workflow code as it is', async (_name, { workflowId, history }) => {
