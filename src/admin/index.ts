@@ -7,6 +7,7 @@ export { deadJobQuery, deadJobSummary, jobsQuery } from './visibility';
 export { alertConfigProblem, alertEnvVars, alertsFromEnv, configureAlerts } from './alerts';
 export { signalDeadLetterQueue } from './dead-letter-queue';
 export { combineProgress, maxJobsPerPart } from './bulk-operation';
+export { defaultActor, payloadChanges, readAuditLog, recordAudit, type AuditEntryInput } from './audit';
 export type {
   AdminOptions,
   BulkOperation,
@@ -20,6 +21,11 @@ export type {
   DeadJobPage,
   DeadJobSummary,
   DeadLetterAdmin,
+  AuditFilter,
+  DeleteAllOptions,
+  DeleteSelection,
+  JobActionOptions,
+  JobActionResult,
   JobCounts,
   JobOperationResult,
   ListOptions,

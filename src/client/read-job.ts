@@ -6,6 +6,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { ServiceError, WorkflowNotFoundError, isGrpcServiceError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import { JobStatus, finalStatuses, jobWorkflowId, searchAttributes as sa, stateQuery, type JobState } from '../contract';
 import { JobNotFoundError, ReboundError } from '../errors';
+import { pendingAttemptOf } from './pending-attempt';
 import type { JobRecord } from './types';
 import { workerAnswerTimeoutMs, workflowPollersListed } from './worker-presence';
 
@@ -122,7 +123,14 @@ export async function readJob(client: Client, jobId: string, runId?: string): Pr
     if (isGrpcServiceError(cause) && cause.code === grpcStatus.UNAVAILABLE) throw err;
     return recordFromIndex(indexedJob(description, jobId));
   }
-  const record: JobRecord = { ...state, workflowId: handle.workflowId, runId };
+  const pending = state.status === JobStatus.Running ? pendingAttemptOf(description) : undefined;
+  const record: JobRecord = {
+    ...state,
+    workflowId: handle.workflowId,
+    runId,
+    ...(pending?.nextAttemptAt ? { nextAttemptAt: pending.nextAttemptAt } : {}),
+    ...(pending?.paused ? { paused: pending.paused } : {}),
+  };
   // Without this, a terminated job reads `Running` (or `DeadLettered`) for ever, and `settled()` never returns.
   if (finalStatuses.includes(state.status) || description.status.name === 'RUNNING') return record;
   return { ...record, status: statusOnceClosed(state.status, description.status.name) };

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { JobState, RetryOptions } from '../contract';
 import type { JobDefinition, JobRegistry } from '../jobs';
+import type { PauseInfo } from './pending-attempt';
 
 /** Options of one submit. */
 export interface SubmitOptions {
@@ -36,7 +37,15 @@ export interface SubmitOptions {
  * answered the job's state query: the record then holds only what the server indexed (status,
  * type, attempts, error type), without payload, retry policy or attempt history.
  */
-export type JobRecord = JobState & { workflowId: string; runId?: string; indexedOnly?: true };
+export type JobRecord = JobState & {
+  workflowId: string;
+  runId?: string;
+  indexedOnly?: true;
+  /** While the job waits between attempts: when the next one is due. */
+  nextAttemptAt?: string;
+  /** Set while an operator has paused the job's attempts: since when, by whom, why. */
+  paused?: PauseInfo;
+};
 
 /** A submitted job. */
 export interface JobHandle {
