@@ -12,6 +12,7 @@ import { addConsoleCommand } from './console';
 import { createCliContext, errorMessage, exitCodeFor, type CliContext, type CliIo } from './context';
 import { addDevCommand } from './dev';
 import { registerDlqCommands } from './dlq';
+import { registerJobActionCommands } from './job-actions';
 import { addStatusCommand, addSubmitCommand } from './submit';
 import { addWorkerCommand } from './worker';
 
@@ -58,6 +59,7 @@ export function buildProgram(ctx: CliContext): Command {
   addSubmitCommand(program, ctx);
   addStatusCommand(program, ctx);
   registerDlqCommands(program, ctx);
+  registerJobActionCommands(program, ctx);
   addCheckCommand(program, ctx);
   addConsoleCommand(program, ctx);
   addCodecServerCommand(program, ctx);
