@@ -4,7 +4,7 @@
  * `rebound/examples`.
  */
 export { defineJob, isJobDefinition, JobRegistry, type JobContext, type JobDefinition, type JobTypeOptions } from './jobs';
-export { createJobClient, readJob, type JobClient, type JobClientOptions, type JobHandle, type JobRecord, type SubmitOptions } from './client';
+export { createJobClient, readJob, type PauseInfo, type JobClient, type JobClientOptions, type JobHandle, type JobRecord, type SubmitOptions } from './client';
 export { createWorker, loadJobModule, type CreateWorkerOptions, type LoadedJobModule } from './worker';
 export {
   alertConfigProblem,
@@ -13,7 +13,16 @@ export {
   configureAlerts,
   createAdmin,
   deadJobQuery,
+  defaultActor,
+  payloadChanges,
+  recordAudit,
   type AdminOptions,
+  type AuditEntryInput,
+  type AuditFilter,
+  type DeleteAllOptions,
+  type DeleteSelection,
+  type JobActionOptions,
+  type JobActionResult,
   type BulkOperation,
   type BulkOptions,
   type BulkSelection,
@@ -60,6 +69,11 @@ export {
   stateQuery,
   type AlertConfig,
   type AlertThresholds,
+  type AuditAction,
+  type AuditEntry,
+  type Attribution,
+  type OperatorNote,
+  type PayloadChange,
   type AttemptRecord,
   type BulkProgress,
   type CancelRequest,
