@@ -130,7 +130,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
   });
   // Pause, resume and retry-now act on the attempt through the server: the job only notes them.
   setHandler(operatorNoteSignal, ({ event, at, attempt, actor, reason }) => {
-    note(state, event, attempt !== undefined ? `attempt ${attemptOf(state.retry, attempt)}` : undefined, { actor, reason }, at);
+    note(state, event, `next attempt: ${attemptOf(state.retry, attempt ?? state.attempts + 1)}`, { actor, reason }, at);
   });
   // A delayed job starts now: it is no longer `Scheduled`.
   if (input.startDelayMs && !input.carried) upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Running }]);

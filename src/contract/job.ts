@@ -99,7 +99,7 @@ export interface Attribution {
 export interface OperatorNote extends Attribution {
   event: 'RetriedNow' | 'Paused' | 'Resumed';
   at: string;
-  /** The attempt it concerned (the next one to run). */
+  /** The attempt it concerned. @defaultValue the next one the job runs */
   attempt?: number;
 }
 

@@ -81,6 +81,9 @@ describe('the console API: retry now, pause, resume, delete, audit', () => {
     const record = await handle.settled();
     expect(record.status).toBe(JobStatus.Succeeded);
     expect(record.timeline.filter((t) => t.event === 'Paused' || t.event === 'Resumed').map((t) => t.actor)).toEqual(['ops-console', 'ops-console']);
+    const page = await api('GET', `/jobs/${handle.jobId}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/<strong>Paused<\/strong> by <span class="tl-actor">ops-console<\/span>.*<span class="muted tl-reason">check the provider<\/span>/);
     const audit = await eventually(async () => {
       const r = await api('GET', `/api/audit?jobId=${handle.jobId}`);
       return r.json.entries.length === 2 && r.json;
