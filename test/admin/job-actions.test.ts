@@ -17,13 +17,26 @@ const slow = defineJob({
 });
 const dead = deadJobType('email.send');
 
+/** Its first run hangs until cancelled; any later run succeeds at once. */
+let hangingRuns = 0;
+const hanging = defineJob({
+  type: 'sync.run',
+  retry: { maximumAttempts: 2, initialInterval: '1h', maximumInterval: '2h' },
+  heartbeatTimeout: '1s',
+  handler: async (_payload: unknown, ctx) => {
+    hangingRuns++;
+    if (hangingRuns === 1) await ctx.sleep(600_000);
+    return { attempt: ctx.attempt };
+  },
+});
+
 describe('admin.retryNow, admin.pause and admin.resume', () => {
   let env: TestEnv;
   let admin: DeadLetterAdmin;
   let jobs: ReturnType<TestEnv['jobs']>;
 
   beforeAll(async () => {
-    ({ env, jobs } = await adminTestEnv([slow, dead]));
+    ({ env, jobs } = await adminTestEnv([slow, dead, hanging]));
     admin = createAdmin({ client: env.client, taskQueue: env.config.taskQueue, actor: 'ops-bot' });
   });
   afterAll(() => env.close());
@@ -84,6 +97,34 @@ describe('admin.retryNow, admin.pause and admin.resume', () => {
     expect(events).toEqual([
       ['Paused', 'alice'],
       ['Resumed', 'alice'],
+    ]);
+  });
+
+  it('an attempt running when its job is paused is interrupted, not counted, and runs again under its number once resumed', async () => {
+    const handle = await jobs.submit('sync.run', {}, { jobId: unique('job') });
+    // A pause sent to a running attempt (it started in the instant the pause was sent).
+    const description = await eventually(async () => {
+      const d = await env.client.workflow.getHandle(handle.workflowId).describe();
+      return d.raw.pendingActivities?.some((a) => a.activityType?.name === 'runJob' && a.state === 2) && d;
+    }, 'the attempt to run');
+    const activity = description.raw.pendingActivities!.find((a) => a.activityType?.name === 'runJob')!;
+    const execution = { workflowId: handle.workflowId };
+    await env.client.workflowService.pauseActivity({ namespace: env.client.options.namespace, execution, id: activity.activityId, identity: 'test', reason: 'race' });
+    await eventually(async () => (await admin.get(handle.jobId)).paused, 'the job to read as paused');
+    // The attempt learns of the pause from its next heartbeat, and ends; the server keeps the activity paused.
+    await eventually(async () => {
+      const d = await env.client.workflow.getHandle(handle.workflowId).describe();
+      const a = d.raw.pendingActivities?.find((p) => p.activityType?.name === 'runJob');
+      return a?.state === 4 && a.lastFailure;
+    }, 'the running attempt to end, paused', 30_000);
+    await admin.resume(handle.jobId);
+    const record = await handle.settled();
+    expect(record.status).toBe(JobStatus.Succeeded);
+    expect(record.result).toEqual({ attempt: 1 });
+    expect(record.attempts).toBe(1);
+    expect(record.attemptHistory.map((a) => [a.attempt, a.outcome, a.errorType ?? null])).toEqual([
+      [1, 'Interrupted', 'Paused'],
+      [1, 'Succeeded', null],
     ]);
   });
 
