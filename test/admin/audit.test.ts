@@ -95,6 +95,18 @@ describe('the audit trail of retries and cancels', () => {
     expect(entries.every((e) => e.at >= startedAt.toISOString())).toBe(true);
   });
 
+  it('keeps the audit log across the queue continuing as new', async () => {
+    const marker = unique('marker');
+    const before = await admin.stats();
+    // One signal each: enough history for the test server to suggest continuing as new.
+    for (let i = 0; i < 40; i++) await recordAudit(env.client, env.config.taskQueue, [{ action: 'note', actor: 'ivan', detail: { marker, i: String(i) } }]);
+    const entries = await eventually(async () => {
+      const log = (await admin.audit()).filter((e) => e.detail?.marker === marker);
+      return log.length === 40 && (await admin.stats()).generation > before.generation && log;
+    }, 'every entry, after a continue-as-new');
+    expect(entries.map((e) => e.detail?.i)).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+  });
+
   it('recordAudit is open to other operator features, with the OS user by default', async () => {
     await recordAudit(env.client, env.config.taskQueue, [{ action: 'breakerOpen', detail: { key: 'smtp' }, reason: 'manual override' }]);
     const entries = await eventually(async () => {
