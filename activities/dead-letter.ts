@@ -51,6 +51,8 @@ export interface ApplyToJobsInput {
   windowMs: number;
   retryPolicy?: RetryOptions;
   reason?: string;
+  /** Who started the operation. */
+  actor?: string;
 }
 
 function timeout(ms: number, message: string): Promise<never> {
@@ -239,8 +241,8 @@ async function applyToJob(client: Client, input: ApplyToJobsInput, { jobId, roun
     // An update waits for a worker to run the job's workflow task: bound the wait.
     const update =
       input.kind === 'retry'
-        ? handle.executeUpdate(retryUpdate, { args: [{ ifRound: round, requestId, retryPolicy: input.retryPolicy, reason: input.reason }] })
-        : handle.executeUpdate(cancelUpdate, { args: [{ ifRound: round, requestId, reason: input.reason }] });
+        ? handle.executeUpdate(retryUpdate, { args: [{ ifRound: round, requestId, retryPolicy: input.retryPolicy, reason: input.reason, actor: input.actor }] })
+        : handle.executeUpdate(cancelUpdate, { args: [{ ifRound: round, requestId, reason: input.reason, actor: input.actor }] });
     update.catch(() => undefined);
     await Promise.race([update, timeout(30_000, `no answer from job ${jobId} within 30 s`)]);
     return { jobId, outcome: 'done' };

@@ -168,16 +168,18 @@ export function createRunJob({ registry, logger, metrics, logPayloads = false, b
     } catch (err) {
       record.endedAt = new Date().toISOString();
       if (ctx.cancellationSignal.aborted && (err instanceof CancelledFailure || ctx.cancellationSignal.reason === err)) {
-        if (ctx.cancellationDetails?.workerShutdown) {
-          // The worker is shutting down: another one runs this attempt again, under the same number.
+        const paused = ctx.cancellationDetails?.paused === true;
+        if (ctx.cancellationDetails?.workerShutdown || paused) {
+          // The worker is shutting down, or an operator paused the job while this attempt ran:
+          // the attempt runs again (once resumed) under the same number.
           record.outcome = 'Interrupted';
-          record.errorType = 'WorkerShutdown';
-          record.message = 'attempt interrupted: its worker shut down';
+          record.errorType = paused ? 'Paused' : 'WorkerShutdown';
+          record.message = paused ? 'attempt interrupted: the job was paused' : 'attempt interrupted: its worker shut down';
           ended('interrupted');
           toBreaker('ignored');
-          log.warn('attempt interrupted by the worker shutting down; it will run again');
+          log.warn(paused ? 'attempt interrupted by a pause; it will run again once resumed' : 'attempt interrupted by the worker shutting down; it will run again');
           beat();
-          throw ApplicationFailure.create({ type: 'WorkerShutdown', message: record.message, nextRetryDelay: 100, details: [details()] });
+          throw ApplicationFailure.create({ type: record.errorType, message: record.message, nextRetryDelay: 100, details: [details()] });
         }
         record.outcome = 'Lost';
         record.errorType = 'Cancelled';

@@ -290,3 +290,31 @@ export class PayloadDecryptionError extends ReboundError {
     super(`a payload encrypted with key "${keyId}" cannot be decrypted: ${why}`);
   }
 }
+
+/**
+ * Thrown by retry-now, pause and resume when the job is not waiting between attempts: it
+ * succeeded, is dead-lettered, cancelled, or is running an attempt now. Nothing was changed.
+ */
+export class JobNotWaitingError extends ReboundError {
+  constructor(
+    readonly jobId: string,
+    /** What the job is doing instead, e.g. "DeadLettered" or "running attempt 2". */
+    readonly state: string,
+  ) {
+    super(`job "${jobId}" is not waiting between attempts: it is ${state}`);
+  }
+}
+
+/** Thrown by pause when the job is paused already, and by retry-now on a paused job (resume runs its attempt at once). */
+export class JobPausedError extends ReboundError {
+  constructor(readonly jobId: string, hint: string) {
+    super(`job "${jobId}" is paused already: ${hint}`);
+  }
+}
+
+/** Thrown by resume when the job is not paused. */
+export class JobNotPausedError extends ReboundError {
+  constructor(readonly jobId: string) {
+    super(`job "${jobId}" is not paused: nothing to resume`);
+  }
+}

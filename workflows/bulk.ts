@@ -88,7 +88,7 @@ export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<
     if (aborted) break;
     const began = Date.now();
     const batch = queue.slice(0, batchSize);
-    const results = await applyToJobs({ operationId: input.operationId, kind: input.kind, jobs: batch, rate: input.rate, windowMs, retryPolicy: input.retryPolicy, reason: input.reason });
+    const results = await applyToJobs({ operationId: input.operationId, kind: input.kind, jobs: batch, rate: input.rate, windowMs, retryPolicy: input.retryPolicy, reason: input.reason, actor: input.actor });
     const handled = new Set(results.map((r) => r.jobId));
     // Jobs the batch did not reach in its time go first in the next one.
     queue.splice(0, batch.length, ...batch.filter((j) => !handled.has(j.jobId)));

@@ -7,6 +7,9 @@
 import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  auditLogLimit,
+  auditQuery,
+  auditSignal,
   configureAlertsSignal,
   emptyCounters,
   emptyDeadLetterStats,
@@ -16,6 +19,7 @@ import {
   publishedGroupsLimit,
   statsQuery,
   type AlertConfig,
+  type AuditEntry,
   type DeadLetterCounters,
   type DeadLetterInput,
   type DeadLetterStats,
@@ -61,6 +65,8 @@ interface State {
   outbox: Notification[];
   /** When the queue last looked for dead jobs closed from outside. */
   reconciledAt?: string;
+  /** Operator actions, oldest first, the most recent {@link auditLogLimit}; deletions included, which outlive their jobs. */
+  audit: AuditEntry[];
 }
 
 
@@ -75,6 +81,10 @@ function apply(counters: DeadLetterCounters, kind: JobEvent['kind']): void {
     case 'expired':
       counters.deadNow = Math.max(0, counters.deadNow - 1);
       counters[kind]++;
+      break;
+    case 'deleted':
+      counters.deadNow = Math.max(0, counters.deadNow - 1);
+      counters.deleted = (counters.deleted ?? 0) + 1;
       break;
     case 'succeededAfterRetry':
       counters.succeededAfterRetry++;
@@ -97,7 +107,7 @@ function applyToGroup(stats: DeadLetterStats, event: JobEvent): void {
     if (event.at > group.lastSeen) group.lastSeen = event.at;
     if (event.at < group.firstSeen) group.firstSeen = event.at;
     if (!group.types.includes(event.type) && group.types.length < failureGroupTypesLimit) group.types.push(event.type);
-  } else if (group && (event.kind === 'retried' || event.kind === 'cancelled' || event.kind === 'expired')) {
+  } else if (group && (event.kind === 'retried' || event.kind === 'cancelled' || event.kind === 'expired' || event.kind === 'deleted')) {
     group.deadNow = Math.max(0, group.deadNow - 1);
   }
 }
@@ -160,13 +170,33 @@ function untilReconcile(state: State, everyMs: number, now: number): number | un
   return state.reconciledAt === undefined ? 0 : Math.max(0, Date.parse(state.reconciledAt) + everyMs - now);
 }
 
-/** Old runs carried `lastMinute` as plain times and no outbox. */
+/** Old runs carried `lastMinute` as plain times, and no outbox or audit log. */
 function upgrade(carried: State): State {
   const lastMinute = (carried.lastMinute ?? []) as unknown[];
   return {
     ...carried,
     lastMinute: lastMinute.map((b) => (typeof b === 'number' ? { at: b, type: '', count: 1 } : (b as State['lastMinute'][number]))),
     outbox: carried.outbox ?? [],
+    audit: carried.audit ?? [],
+  };
+}
+
+/** Adds entries to the audit log, keeping it bounded (the oldest go first). */
+function audit(state: State, entries: AuditEntry[]): void {
+  state.audit.push(...entries);
+  if (state.audit.length > auditLogLimit) state.audit.splice(0, state.audit.length - auditLogLimit);
+}
+
+/** A deletion, as the audit log keeps it: who, when, why, the job, its type and error type; never the payload or the message. */
+function deletionEntry(event: JobEvent): AuditEntry {
+  return {
+    at: event.at,
+    actor: event.actor ?? 'unknown',
+    action: 'delete',
+    jobId: event.jobId,
+    type: event.type,
+    errorType: event.errorType,
+    ...(event.reason !== undefined ? { reason: event.reason } : {}),
   };
 }
 
@@ -180,6 +210,7 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
         recent: [],
         lastMinute: [],
         outbox: [],
+        audit: [],
       };
   state.stats.generation++;
 
@@ -239,6 +270,7 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
       });
       return;
     }
+    if (event.kind === 'deleted') audit(state, [deletionEntry(event)]);
     const { stats } = state;
     apply(stats.total, event.kind);
     apply((stats.byType[event.type] ??= emptyCounters()), event.kind);
@@ -248,6 +280,8 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
     checkAlerts();
   };
   setHandler(jobEventSignal, onEvent);
+  setHandler(auditSignal, ({ entries }) => audit(state, entries ?? []));
+  setHandler(auditQuery, ({ jobId, since } = {}) => state.audit.filter((e) => (jobId === undefined || e.jobId === jobId) && (since === undefined || e.at >= since)));
   setHandler(jobEventsSignal, ({ events }) => events.forEach(onEvent));
 
   // The counters go to the memo, so they are read without a worker however busy the queue is:

@@ -71,9 +71,13 @@ export function mergeAttempts(state: JobState, records: AttemptRecord[], dropped
   state.totalAttempts = (state.attemptsBeforeRound ?? 0) + state.attempts;
 }
 
+/** Who did an event and why, and what an edited payload changed: fields of a timeline event, set only when known. */
+export type EventAttribution = Pick<TimelineEvent, 'actor' | 'reason' | 'changes'>;
+
 /** Adds an event to the job's timeline. */
-export function note(state: JobState, event: TimelineEvent['event'], detail?: string): void {
-  state.timeline.push({ at: new Date().toISOString(), event, ...(detail ? { detail } : {}) });
+export function note(state: JobState, event: TimelineEvent['event'], detail?: string, by: EventAttribution = {}, at = new Date().toISOString()): void {
+  const extra = Object.fromEntries(Object.entries(by).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)));
+  state.timeline.push({ at, event, ...(detail ? { detail } : {}), ...extra });
   const { kept, dropped } = keepEnds(state.timeline, limits.timeline, limits.timelineFirst);
   state.timeline = kept;
   if (dropped > 0) state.timelineDropped = (state.timelineDropped ?? 0) + dropped;

@@ -34,6 +34,7 @@ import {
   limits,
   cancelSignal,
   cancelUpdate,
+  operatorNoteSignal,
   resolveRetryOptions,
   retrySignal,
   retryUpdate,
@@ -81,8 +82,10 @@ const { reportJobEvent } = proxyActivities<Activities>({
 class Reports {
   private chain: Promise<void> = Promise.resolve();
 
-  send(state: JobState, kind: JobEvent['kind']): void {
+  send(state: JobState, kind: JobEvent['kind'], by: { actor?: string; reason?: string } = {}): void {
     const event: JobEvent = {
+      ...(by.actor !== undefined ? { actor: by.actor } : {}),
+      ...(by.reason !== undefined ? { reason: by.reason } : {}),
       kind,
       jobId: state.jobId,
       round: state.round,
@@ -141,6 +144,10 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
   });
   const breakerWakes = { count: 0 };
   setHandler(breakerWakeSignal, () => void breakerWakes.count++);
+  // Pause, resume and retry-now act on the attempt through the server: the job only notes them.
+  setHandler(operatorNoteSignal, ({ event, at, attempt, actor, reason }) => {
+    note(state, event, `next attempt: ${attemptOf(state.retry, attempt ?? state.attempts + 1)}`, { actor, reason }, at);
+  });
   // A delayed job starts now: it is no longer `Scheduled`.
   if (input.startDelayMs && !input.carried) upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Running }]);
   // A new run (after continue-as-new) shows what the last one did.
@@ -230,7 +237,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
       state.reason = next.request.reason;
       state.appliedRequestId = next.request.requestId;
       if (next.kind === 'cancel') {
-        await finish(state, JobStatus.Cancelled, 'Cancelled', next.request.reason, reports);
+        const { actor, reason, forDeletion } = next.request;
+        await finish(state, JobStatus.Cancelled, forDeletion ? 'Deleted' : 'Cancelled', reason, reports, { actor, reason, forDeletion });
         pending = undefined;
         await condition(allHandlersFinished);
         await reports.settled();
@@ -346,7 +354,7 @@ async function deadLetter(state: JobState, { retentionMs }: JobInput, reports: R
 }
 
 function startRound(state: JobState, request: RetryRequest, reports: Reports): void {
-  reports.send(state, 'retried');
+  reports.send(state, 'retried', { actor: request.actor, reason: request.reason });
   state.attemptsBeforeRound = (state.attemptsBeforeRound ?? 0) + state.attempts;
   if (request.payload !== undefined) {
     state.payload = request.payload;
@@ -360,7 +368,11 @@ function startRound(state: JobState, request: RetryRequest, reports: Reports): v
   state.status = JobStatus.Running;
   state.expiresAt = undefined;
   state.expiryWarned = undefined;
-  note(state, 'Retried', [request.reason, request.payload !== undefined ? 'new payload' : ''].filter(Boolean).join('; ') || undefined);
+  note(state, 'Retried', [request.reason, request.payload !== undefined ? 'new payload' : ''].filter(Boolean).join('; ') || undefined, {
+    actor: request.actor,
+    reason: request.reason,
+    changes: request.payload !== undefined ? request.changes : undefined,
+  });
   upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Running }]);
   showRunning(state, request.reason);
   log.info('job retried', { jobId: state.jobId, type: state.type, attempt: 0, round: state.round });
@@ -404,10 +416,18 @@ function showWaiting(state: JobState, failed: AttemptRecord): void {
   );
 }
 
-async function finish(state: JobState, status: JobStatus, event: TimelineEvent['event'], detail?: string, reports?: Reports): Promise<void> {
-  if (state.status === JobStatus.DeadLettered) reports?.send(state, status === JobStatus.Expired ? 'expired' : 'cancelled');
+async function finish(
+  state: JobState,
+  status: JobStatus,
+  event: TimelineEvent['event'],
+  detail?: string,
+  reports?: Reports,
+  by: { actor?: string; reason?: string; forDeletion?: boolean } = {},
+): Promise<void> {
+  const kind = status === JobStatus.Expired ? 'expired' : by.forDeletion ? 'deleted' : 'cancelled';
+  if (state.status === JobStatus.DeadLettered) reports?.send(state, kind, { actor: by.actor, reason: by.reason });
   state.status = status;
-  note(state, event, detail);
+  note(state, event, detail, { actor: by.actor, reason: by.reason });
   // A cancelled job no longer matches queries for the error it died of; an expired one does.
   upsertSearchAttributes([{ key: sa.jobStatus, value: status }, ...(status === JobStatus.Cancelled ? clearedError : [])]);
   setCurrentDetails(`**${status}**${detail ? `: ${detail}` : ''}`);

@@ -10,10 +10,27 @@ import { InvalidOptionsError, JobNotDeadError, JobNotFoundError, WorkerUnavailab
 import { JobRegistry, checkOptionKeys, resolveRetryPolicy, validatePayload } from '../jobs';
 import { createBreakerAdmin } from './breakers';
 import { bulkOperationHandle, maxJobsPerPart, startBulkOperation } from './bulk-operation';
+import { defaultActor, payloadChanges, readAuditLog, recordAudit } from './audit';
 import { checkTaskQueue } from './check';
+import { deleteJob, deletionsInFlight } from './delete';
+import { actOnAttempt } from './job-actions';
 import { listJobs } from './job-list';
 import { jobStats } from './job-stats';
-import type { AdminOptions, BulkOptions, BulkSelection, DeadJobFilter, DeadJobSummary, DeadLetterAdmin, JobFilter, JobOperationResult, JobStatsFilter, RetryRequestOptions } from './types';
+import type {
+  AdminOptions,
+  BulkOptions,
+  BulkSelection,
+  DeadJobFilter,
+  DeadJobSummary,
+  DeadLetterAdmin,
+  DeleteAllOptions,
+  DeleteSelection,
+  JobActionOptions,
+  JobFilter,
+  JobOperationResult,
+  JobStatsFilter,
+  RetryRequestOptions,
+} from './types';
 import { listDeadJobRecords, listDeadJobs } from './visibility';
 
 /** A policy any valid change can apply to, to check bulk changes before the jobs' own policies are known. */
@@ -22,8 +39,19 @@ const anyPolicy = { ...defaultRetryPolicy, initialIntervalMs: 1, maximumInterval
 const filterKeys: readonly (keyof DeadJobFilter)[] = ['type', 'errorType', 'group', 'since', 'until', 'tags'];
 const jobFilterKeys: readonly (keyof JobFilter)[] = ['type', 'status', 'errorType', 'since', 'until', 'tags'];
 const jobStatsFilterKeys: readonly (keyof JobStatsFilter)[] = ['type', 'since', 'until', 'tags'];
-const bulkOptionKeys: readonly (keyof BulkOptions)[] = ['dryRun', 'rate', 'retryPolicy', 'reason', 'jobsPerPart'];
-const retryRequestKeys: readonly (keyof RetryRequestOptions)[] = ['payload', 'retryPolicy', 'reason'];
+const bulkOptionKeys: readonly (keyof BulkOptions)[] = ['dryRun', 'rate', 'retryPolicy', 'reason', 'actor', 'jobsPerPart'];
+const retryRequestKeys: readonly (keyof RetryRequestOptions)[] = ['payload', 'retryPolicy', 'reason', 'actor'];
+const actionKeys: readonly (keyof JobActionOptions)[] = ['reason', 'actor'];
+const deleteAllKeys: readonly (keyof DeleteAllOptions)[] = ['reason', 'actor', 'dryRun'];
+
+/** A filter as the audit log keeps it: its fields, times as ISO, tags as `key=value` lists. */
+function filterDocument(filter: DeadJobFilter): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(filter)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : typeof v === 'object' && v !== null ? Object.entries(v).map(([tk, tv]) => `${tk}=${String(tv)}`).join(',') : String(v)]),
+  );
+}
 
 /** Dead jobs an export lists at once (each with its whole record). */
 const exportPageSize = 100;
@@ -33,6 +61,8 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
   const { client } = options;
   const taskQueue = options.taskQueue ?? defaultTaskQueue;
   const registry = options.jobs === undefined ? undefined : options.jobs instanceof JobRegistry ? options.jobs : new JobRegistry(options.jobs);
+  const adminActor = options.actor?.trim() || defaultActor();
+  const actorOf = (given?: { actor?: string }) => given?.actor?.trim() || adminActor;
 
   async function* all(filter: DeadJobFilter = {}): AsyncGenerator<DeadJobSummary> {
     let token: string | null = null;
@@ -51,10 +81,57 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
     return record;
   }
 
-  async function checkRetryInput(jobId: string, request: RetryRequestOptions): Promise<void> {
+  async function checkRetryInput(jobId: string, request: RetryRequestOptions): Promise<JobRecord> {
     const record = await readDeadJob(jobId);
     if (request.payload !== undefined && registry) await validatePayload(registry.get(record.type), request.payload);
     if (request.retryPolicy) resolveRetryPolicy(record.retry, request.retryPolicy);
+    return record;
+  }
+
+  /** Retries one dead job, noting who asked, why and (for an edited payload) which paths changed, in its timeline and the audit log. */
+  async function retryOne(jobId: string, request: RetryRequestOptions): Promise<{ status: string }> {
+    const record = await checkRetryInput(jobId, request);
+    const actor = actorOf(request);
+    const changes = request.payload === undefined ? undefined : payloadChanges(record.payload, request.payload);
+    const after = await client.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(retryUpdate, { args: [{ ...request, actor, ...(changes ? { changes } : {}) }] });
+    await recordAudit(client, taskQueue, [
+      { actor, action: changes ? 'editAndRetry' : 'retry', jobId, type: record.type, errorType: record.errorType, reason: request.reason, ...(changes ? { changes } : {}) },
+    ]);
+    return after;
+  }
+
+  async function cancelOne(jobId: string, request: JobActionOptions): Promise<{ status: string }> {
+    const record = await readDeadJob(jobId);
+    const actor = actorOf(request);
+    const after = await client.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(cancelUpdate, { args: [{ reason: request.reason, actor }] });
+    await recordAudit(client, taskQueue, [{ actor, action: 'cancel', jobId, type: record.type, errorType: record.errorType, reason: request.reason }]);
+    return after;
+  }
+
+  /** Deletes the selection a few at a time; the dead-letter queue records each deletion. */
+  async function deleteAll(filter: DeadJobFilter, opts: DeleteAllOptions): Promise<DeleteSelection> {
+    checkOptionKeys(filter, filterKeys, 'filter');
+    checkOptionKeys(opts, deleteAllKeys, 'deleteAll');
+    const ids: string[] = [];
+    let until: string | null = null;
+    for await (const item of all(filter)) {
+      ids.push(item.jobId);
+      if (until === null || item.deadLetteredAt > until) until = item.deadLetteredAt;
+    }
+    if (opts.dryRun || ids.length === 0) return { matched: ids.length, ids, until, done: 0, failed: [] };
+    const actor = actorOf(opts);
+    await recordAudit(client, taskQueue, [{ actor, action: 'bulkDelete', reason: opts.reason, filter: filterDocument(filter), matched: ids.length }]);
+    const results: JobOperationResult[] = [];
+    const queue = [...ids];
+    await Promise.all(
+      Array.from({ length: Math.min(deletionsInFlight, queue.length) }, async () => {
+        for (let jobId = queue.shift(); jobId !== undefined; jobId = queue.shift()) {
+          const id = jobId;
+          results.push(await one(id, () => deleteJob(client, taskQueue, id, { actor, reason: opts.reason })));
+        }
+      }),
+    );
+    return { matched: ids.length, ids, until, done: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok) };
   }
 
   async function one(jobId: string, run: () => Promise<{ status: string }>): Promise<JobOperationResult> {
@@ -90,8 +167,12 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
     }
     const ids = jobs.map((j) => j.jobId);
     if (opts.dryRun || jobs.length === 0) return { matched: jobs.length, ids, until };
-    const base = { operationId: randomUUID(), kind, rate, retryPolicy: opts.retryPolicy, reason: opts.reason };
+    const actor = actorOf(opts);
+    const base = { operationId: randomUUID(), kind, rate, retryPolicy: opts.retryPolicy, reason: opts.reason, actor };
     const operation = await startBulkOperation(client, taskQueue, base, jobs, jobsPerPart);
+    await recordAudit(client, taskQueue, [
+      { actor, action: kind === 'retry' ? 'bulkRetry' : 'bulkCancel', reason: opts.reason, filter: filterDocument(filter), matched: jobs.length, operationId: base.operationId },
+    ]);
     return { matched: jobs.length, ids, until, operation };
   }
 
@@ -166,24 +247,33 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
     get: (jobId) => readJob(client, jobId),
     retry: (jobIds, request = {}) => {
       checkOptionKeys(request, retryRequestKeys, 'retry');
-      return Promise.all(
-        jobIds.map((jobId) =>
-          one(jobId, async () => {
-            await checkRetryInput(jobId, request);
-            return client.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(retryUpdate, { args: [request] });
-          }),
-        ),
-      );
+      return Promise.all(jobIds.map((jobId) => one(jobId, () => retryOne(jobId, request))));
     },
-    cancel: (jobIds, request = {}) =>
-      Promise.all(
-        jobIds.map((jobId) =>
-          one(jobId, async () => {
-            await readDeadJob(jobId);
-            return client.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(cancelUpdate, { args: [request] });
-          }),
-        ),
-      ),
+    cancel: (jobIds, request = {}) => {
+      checkOptionKeys(request, actionKeys, 'cancel');
+      return Promise.all(jobIds.map((jobId) => one(jobId, () => cancelOne(jobId, request))));
+    },
+    delete: (jobIds, opts = {}) => {
+      checkOptionKeys(opts, actionKeys, 'delete');
+      return Promise.all(jobIds.map((jobId) => one(jobId, () => deleteJob(client, taskQueue, jobId, { actor: actorOf(opts), reason: opts.reason }))));
+    },
+    deleteAll: (filter, opts = {}) => deleteAll(filter, opts),
+    retryNow: (jobId, opts = {}) => {
+      checkOptionKeys(opts, actionKeys, 'retryNow');
+      return actOnAttempt(client, 'retryNow', jobId, { ...opts, actor: actorOf(opts) });
+    },
+    pause: (jobId, opts = {}) => {
+      checkOptionKeys(opts, actionKeys, 'pause');
+      return actOnAttempt(client, 'pause', jobId, { ...opts, actor: actorOf(opts) });
+    },
+    resume: (jobId, opts = {}) => {
+      checkOptionKeys(opts, actionKeys, 'resume');
+      return actOnAttempt(client, 'resume', jobId, { ...opts, actor: actorOf(opts) });
+    },
+    audit: (filter = {}) => {
+      checkOptionKeys(filter, ['jobId', 'since'], 'audit');
+      return readAuditLog(client, taskQueue, filter);
+    },
     retryAll: (filter, opts = {}) => bulk('retry', filter, opts),
     cancelAll: (filter, opts = {}) => bulk('cancel', filter, opts),
     operation: (operationId) => bulkOperationHandle(client, taskQueue, operationId),

@@ -10,6 +10,7 @@ export { maxStatsTypes } from './job-stats';
 export { alertConfigProblem, alertEnvVars, alertsFromEnv, configureAlerts } from './alerts';
 export { signalDeadLetterQueue } from './dead-letter-queue';
 export { combineProgress, maxJobsPerPart } from './bulk-operation';
+export { defaultActor, payloadChanges, readAuditLog, recordAudit, type AuditEntryInput } from './audit';
 export type {
   AdminOptions,
   BreakerOverrideOptions,
@@ -24,6 +25,11 @@ export type {
   DeadJobPage,
   DeadJobSummary,
   DeadLetterAdmin,
+  AuditFilter,
+  DeleteAllOptions,
+  DeleteSelection,
+  JobActionOptions,
+  JobActionResult,
   JobCounts,
   JobFilter,
   JobOperationResult,

@@ -3,7 +3,7 @@
  * results of its methods.
  */
 import type { Client } from '@temporalio/client';
-import type { BreakerMode, BreakerRecord, BreakerStatus, BulkProgress, DeadLetterStats, FailureGroup, JobStatus, RetryOptions } from '../contract';
+import type { AuditEntry, BreakerMode, BreakerRecord, BreakerStatus, BulkProgress, DeadLetterStats, FailureGroup, JobStatus, RetryOptions } from '../contract';
 import type { JobRecord } from '../client';
 import type { JobDefinition, JobRegistry, JobTags } from '../jobs';
 
@@ -160,6 +160,54 @@ export interface RetryRequestOptions {
   retryPolicy?: RetryOptions;
   /** Why; kept in the job's timeline. */
   reason?: string;
+  /** Who asks; kept in the job's timeline and the audit log. @defaultValue the admin's `actor` */
+  actor?: string;
+}
+
+/** Who does an operator action and why: options of cancel, delete, retry-now, pause and resume. */
+export interface JobActionOptions {
+  /** Why; kept in the job's timeline and the audit log. @defaultValue none */
+  reason?: string;
+  /** Who asks; kept in the job's timeline and the audit log. @defaultValue the admin's `actor` */
+  actor?: string;
+}
+
+/** What retry-now, pause or resume did. */
+export interface JobActionResult {
+  jobId: string;
+  action: 'retryNow' | 'pause' | 'resume';
+  /** When it was done, as recorded. */
+  at: string;
+  actor: string;
+  /** True when the job's attempts are paused now. */
+  paused: boolean;
+}
+
+/** Options of {@link DeadLetterAdmin.deleteAll}. */
+export interface DeleteAllOptions extends JobActionOptions {
+  /** Count the selection and delete nothing. @defaultValue false */
+  dryRun?: boolean;
+}
+
+/** What `deleteAll` selected and did. */
+export interface DeleteSelection {
+  /** Jobs selected. */
+  matched: number;
+  ids: string[];
+  /** As {@link BulkSelection.until}. */
+  until: string | null;
+  /** Jobs deleted (0 for a dry run). */
+  done: number;
+  /** Jobs that could not be deleted, each with why (they are left as they were). */
+  failed: JobOperationResult[];
+}
+
+/** Which audit entries to read. */
+export interface AuditFilter {
+  /** Only this job's. @defaultValue every job's, and those of bulk actions */
+  jobId?: string;
+  /** Only those recorded at or after this time. @defaultValue all kept */
+  since?: Date;
 }
 
 /** Options of {@link DeadLetterAdmin.retryAll} and {@link DeadLetterAdmin.cancelAll}. */
@@ -172,6 +220,8 @@ export interface BulkOptions {
   retryPolicy?: RetryOptions;
   /** Why; kept in each job's timeline. */
   reason?: string;
+  /** Who starts it; kept in each job's timeline and the audit log. @defaultValue the admin's `actor` */
+  actor?: string;
   /**
    * Jobs one workflow of the operation carries; a larger selection runs in parts, one after
    * another. @defaultValue 5000, the most allowed
@@ -236,6 +286,12 @@ export interface AdminOptions {
    * @defaultValue none: corrected payloads are not checked
    */
   jobs?: Iterable<JobDefinition<any, any>> | JobRegistry;
+  /**
+   * Who acts through this API, for the jobs' timelines and the audit log; each call may name
+   * another (`actor` in its options).
+   * @defaultValue the OS user running the process (`os.userInfo().username`)
+   */
+  actor?: string;
 }
 
 /** Options of {@link DeadLetterAdmin.check}. */
@@ -342,7 +398,38 @@ export interface DeadLetterAdmin {
    */
   retry(jobIds: string[], request?: RetryRequestOptions): Promise<JobOperationResult[]>;
   /** Cancels dead jobs by id; they end `Cancelled`. Results as {@link retry}. */
-  cancel(jobIds: string[], request?: { reason?: string }): Promise<JobOperationResult[]>;
+  cancel(jobIds: string[], request?: JobActionOptions): Promise<JobOperationResult[]>;
+  /**
+   * Deletes dead jobs by id, for good: each ends through its workflow (the dead-letter queue counts
+   * it `deleted` and records who, when and why in its audit log, never the payload), then its
+   * workflow and history are deleted on the server. Results as {@link retry}; a job that is not
+   * dead fails with `JobNotDeadError` and is left as it is.
+   */
+  delete(jobIds: string[], options?: JobActionOptions): Promise<JobOperationResult[]>;
+  /**
+   * Deletes every dead job matching `filter` (fixed when it starts), a few at a time, from this
+   * process. With `dryRun`, only counts. Run it again to finish one that was cut short.
+   */
+  deleteAll(filter: DeadJobFilter, options?: DeleteAllOptions): Promise<DeleteSelection>;
+  /**
+   * Runs the next attempt of a job waiting between attempts now, instead of at its time. The
+   * attempt keeps its number: it uses up no attempt the job's policy does not allow. Throws
+   * `JobNotFoundError`, `JobNotWaitingError` (succeeded, dead, running an attempt) or `JobPausedError`.
+   */
+  retryNow(jobId: string, options?: JobActionOptions): Promise<JobActionResult>;
+  /**
+   * Pauses a job waiting between attempts: its next attempt does not run until {@link resume}.
+   * Shown as `paused` in the job's record. Throws as {@link retryNow}.
+   */
+  pause(jobId: string, options?: JobActionOptions): Promise<JobActionResult>;
+  /** Resumes a paused job: its next attempt runs at once. Throws `JobNotFoundError`, `JobNotPausedError`, `JobNotWaitingError`. */
+  resume(jobId: string, options?: JobActionOptions): Promise<JobActionResult>;
+  /**
+   * The audit log of operator actions on this task queue (retries, edits, cancels, deletions, bulk
+   * operations, retry-now, pause, resume), oldest first, the most recent 1000. It lives in the
+   * dead-letter queue's workflow, so a worker must answer, as {@link stats}.
+   */
+  audit(filter?: AuditFilter): Promise<AuditEntry[]>;
   /**
    * Retries every dead job matching `filter` at `rate` jobs per second, as a durable operation
    * that survives worker restarts and can be paused, resumed and aborted. The selection is fixed

@@ -12,6 +12,7 @@ import { UsageError } from '../errors';
 import { ExitCode, type CliContext } from './context';
 import { cell, deadJobsUiLink, formatJsonLine, formatTimeAgo, jobDocument, jobUiLink, printJob, renderFacts, webUiUrl } from './format';
 import { parseIntegerInRange, parseIntegerOption, parseTagOption, parseTimeOption } from './options';
+import { actorOption } from './job-actions';
 import { payloadGiven, payloadOptions, readPayload, type PayloadOpts } from './payload';
 
 /** A link to a job's page in the Web UI, when the UI's address is known. */
@@ -35,22 +36,28 @@ interface FilterOpts {
 export function registerDlqCommands(program: Command, ctx: CliContext): void {
   const dlq = program
     .command('dlq')
-    .description('Operate the dead-letter queue: list, show, retry, cancel, stats, groups, export')
+    .description('Operate the dead-letter queue: list, show, retry, cancel, delete, stats, groups, export, audit')
     .addHelpText('after', '\nDead jobs are parked workflows; every command here reads or signals them on the configured task queue.');
   addListCommand(dlq, ctx);
   addShowCommand(dlq, ctx);
   addRetryCommand(dlq, ctx);
   addCancelCommand(dlq, ctx);
+  addDeleteCommand(dlq, ctx);
   addOperationCommand(dlq, ctx);
   addStatsCommand(dlq, ctx);
   addGroupsCommand(dlq, ctx);
   addExportCommand(dlq, ctx);
+  addAuditCommand(dlq, ctx);
 }
 
-/** Connects, makes the admin API (with the job module's types, when given, to validate corrected payloads), runs `fn`, closes. */
+/**
+ * Connects, makes the admin API (with the job module's types, when given, to validate corrected
+ * payloads, and acting as `--as` when the command takes it), runs `fn`, closes.
+ */
 export async function withAdmin<T>(ctx: CliContext, cmd: Command, fn: (admin: DeadLetterAdmin, config: ReboundConfig) => Promise<T>): Promise<T> {
   const module = await ctx.jobs(cmd);
-  return ctx.withClient(cmd, (client, config) => fn(createAdmin({ client, taskQueue: config.taskQueue, jobs: module?.jobs }), config));
+  const actor = cmd.opts<{ as?: string }>().as;
+  return ctx.withClient(cmd, (client, config) => fn(createAdmin({ client, taskQueue: config.taskQueue, jobs: module?.jobs, actor }), config));
 }
 
 function filterOptions(cmd: Command): Command {
@@ -136,14 +143,15 @@ function parseRateOption(value: string): number {
 }
 
 function selectOptions(cmd: Command, verb: string): Command {
-  return filterOptions(
+  const selecting = filterOptions(
     cmd
       .argument('[jobIds...]', `the jobs to ${verb}`)
       .option('--all', `${verb} every dead job matching the filters, as one durable operation`),
   )
     .option('--rate <n>', 'with --all: jobs per second (default 10)', parseRateOption)
     .option('--dry-run', 'with --all: list what matches and change nothing')
-    .option('--reason <text>', `why; kept in the job's record`);
+    .option('--reason <text>', `why; kept in the job's record and the audit log`);
+  return actorOption(selecting);
 }
 
 function addRetryCommand(dlq: Command, ctx: CliContext): void {
@@ -178,6 +186,79 @@ function addCancelCommand(dlq: Command, ctx: CliContext): void {
       const results = await withAdmin(ctx, cmd, (admin) => admin.cancel(jobIds, { reason: opts.reason }));
       printResults(ctx, 'Cancelled', results, opts.json);
     });
+}
+
+function addDeleteCommand(dlq: Command, ctx: CliContext): void {
+  selectOptions(
+    dlq
+      .command('delete')
+      .description('Delete dead jobs for good, workflow and history: by id, or --all matching filters; the audit log keeps who, when and why')
+      .addHelpText('after', '\nDeleting cannot be undone: it needs --yes (a dry run does not). Cancel instead to keep the job\'s history.'),
+    'delete',
+  )
+    .option('--yes', 'confirm the deletion')
+    .option('--json', 'print one JSON document: per-id results, or { matched, done, failed, ids } with --all')
+    .action(async (jobIds: string[], opts: SelectOpts & { yes?: boolean; as?: string }, cmd: Command) => {
+      checkSelection('delete', jobIds, opts);
+      if (opts.rate !== undefined) throw new UsageError('--rate does not apply to dlq delete: jobs are deleted a few at a time');
+      if (!opts.yes && !opts.dryRun) {
+        throw new UsageError(`deleting removes the job${opts.all || jobIds.length > 1 ? 's' : ''} and ${opts.all || jobIds.length > 1 ? 'their' : 'its'} history for good: add --yes to confirm${opts.all ? ', or --dry-run to see what matches' : ''}`);
+      }
+      if (!opts.all) {
+        const results = await withAdmin(ctx, cmd, (admin) => admin.delete(jobIds, { reason: opts.reason }));
+        printResults(ctx, 'Deleted', results, opts.json);
+        return;
+      }
+      const selection = await withAdmin(ctx, cmd, (admin) => admin.deleteAll(filterOf(opts), { dryRun: opts.dryRun, reason: opts.reason }));
+      if (selection.failed.length > 0) ctx.exitCode = ExitCode.Failed;
+      if (opts.json) ctx.printJson({ kind: 'delete', dryRun: Boolean(opts.dryRun), ...selection });
+      for (const r of selection.failed) ctx.warn(`error: job ${r.jobId}: ${r.error?.message ?? 'failed'}`);
+      if (opts.json) return;
+      if (selection.matched === 0) ctx.print('No dead jobs match; nothing to do.');
+      else if (opts.dryRun) {
+        ctx.print(`Would delete ${plural(selection.matched, 'dead job')} (dry run, nothing changed):`);
+        for (const id of selection.ids) ctx.print(`  ${id}`);
+        ctx.print(`To delete these and none dead-lettered since, run it again with --yes instead of --dry-run, adding --until ${selection.until}`);
+      } else ctx.print(`Deleted ${plural(selection.done, 'dead job')} of ${selection.matched} matched${selection.failed.length ? `; ${selection.failed.length} failed` : ''}.`);
+    });
+}
+
+function addAuditCommand(dlq: Command, ctx: CliContext): void {
+  dlq
+    .command('audit')
+    .description("Operator actions on this task queue's jobs, oldest first: retries, edits, cancels, deletions, bulk operations, retry-now, pause, resume")
+    .option('--job <jobId>', "only this job's")
+    .option('--since <time>', 'only since: how long ago (30m, 2h, 7d) or an ISO time', parseTimeOption)
+    .option('--json', 'print { entries: [{ at, actor, action, jobId, type, errorType, reason, changes, filter, matched, operationId }] }')
+    .action(async (opts: { job?: string; since?: Date; json?: boolean }, cmd: Command) => {
+      const entries = await withAdmin(ctx, cmd, (admin) => admin.audit({ jobId: opts.job, since: opts.since }));
+      if (opts.json) {
+        ctx.printJson({ entries });
+        return;
+      }
+      if (entries.length === 0) {
+        ctx.print('No operator actions recorded.');
+        return;
+      }
+      ctx.printTable(
+        ['Time', 'Actor', 'Action', 'Job', 'Type', 'Reason', 'Details'],
+        entries.map((e) => [formatTimeAgo(e.at), e.actor, e.action, e.jobId, e.type, cell(e.reason, 40), cell(auditDetails(e), 60)]),
+      );
+    });
+}
+
+/** What else an audit entry says, in a few words: changed paths, a bulk action's filter and size. */
+function auditDetails(e: { changes?: { path: string; kind: string }[]; filter?: Record<string, string>; matched?: number; operationId?: string; errorType?: string; detail?: Record<string, string> }): string {
+  return [
+    e.changes?.length ? `changed ${e.changes.map((c) => c.path).join(', ')}` : '',
+    e.filter ? `filter ${JSON.stringify(e.filter)}` : '',
+    e.matched !== undefined ? `${e.matched} matched` : '',
+    e.operationId ? `operation ${e.operationId}` : '',
+    e.errorType ? `error ${e.errorType}` : '',
+    e.detail ? JSON.stringify(e.detail) : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 /** Per-id results: one line each (failures on stderr, naming the job); exit 1 when any failed. */

@@ -65,6 +65,12 @@ export function formatTimeAgo(iso: string | undefined, now = Date.now()): string
   return at > now ? shown : `${shown} (${ms(Math.max(1_000, now - at))} ago)`;
 }
 
+/** Who paused a job and why, for people. */
+function pausedText(paused: NonNullable<JobRecord['paused']>): string {
+  const since = paused.since ? ` since ${formatTimeAgo(paused.since)}` : '';
+  return `yes${since}${paused.by ? ` by ${paused.by}` : ''}${paused.reason ? `: ${paused.reason}` : ''} (resume: rebound jobs resume <jobId>)`;
+}
+
 /** Where to go from a dead job: the commands that retry or cancel it. */
 export function printDeadHints(ctx: CliContext, jobId: string): void {
   ctx.print(`Retry it:  rebound dlq retry ${jobId}    (or edit the payload: --payload '{...}')`);
@@ -134,6 +140,8 @@ export function printJob(ctx: CliContext, record: JobRecord, { stack = false, ui
           : undefined,
       ],
       ['Auto-redrive', record.autoRedriveAt ? `at ${formatTime(record.autoRedriveAt)}${record.autoRedrives ? ` (redriven ${record.autoRedrives} time(s) before)` : ''}` : record.autoRedrives ? `redriven ${record.autoRedrives} time(s)` : undefined],
+      ['Paused', record.paused ? pausedText(record.paused) : undefined],
+      ['Next attempt', record.nextAttemptAt ? formatTime(record.nextAttemptAt) : undefined],
       ['Web UI', uiLink],
     ]),
   );
@@ -154,6 +162,20 @@ export function printJob(ctx: CliContext, record: JobRecord, { stack = false, ui
         cell(a.message, 50),
         formatTime(a.startedAt),
         formatDuration(a.nextDelayMs),
+      ]),
+    );
+  }
+  if (record.timeline.length > 0) {
+    ctx.print('');
+    ctx.print(`Timeline${record.timelineDropped ? ` (${record.timelineDropped} events in the middle not kept)` : ''}:`);
+    ctx.printTable(
+      ['Time', 'Event', 'By', 'Reason', 'Detail'],
+      record.timeline.map((t) => [
+        formatTime(t.at),
+        t.event,
+        t.actor,
+        cell(t.reason, 40),
+        cell([t.detail !== t.reason ? t.detail : undefined, t.changes?.length ? `changed ${t.changes.map((c) => c.path).join(', ')}` : undefined].filter(Boolean).join('; '), 60),
       ]),
     );
   }

@@ -15,6 +15,7 @@ import { addDevCommand } from './dev';
 import { registerDlqCommands } from './dlq';
 import { registerOutboxCommands } from './outbox';
 import { registerJobsCommands } from './jobs';
+import { registerJobActionCommands } from './job-actions';
 import { addStatsCommand } from './stats';
 import { addStatusCommand, addSubmitCommand } from './submit';
 import { addWorkerCommand } from './worker';
@@ -64,6 +65,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerDlqCommands(program, ctx);
   registerOutboxCommands(program, ctx);
   registerJobsCommands(program, ctx);
+  // After `jobs list`: its group gains retry-now, pause and resume.
+  registerJobActionCommands(program, ctx);
   addStatsCommand(program, ctx);
   registerBreakerCommands(program, ctx);
   addCheckCommand(program, ctx);

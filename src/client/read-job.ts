@@ -8,6 +8,7 @@ import type { Payload } from '@temporalio/common';
 import { JobStatus, finalStatuses, jobIdOfWorkflowId, jobWorkflowId, runJobActivityName, searchAttributes as sa, stateQuery, type AttemptDetails, type AttemptRecord, type JobState } from '../contract';
 import { JobNotFoundError, ReboundError } from '../errors';
 import { tagsOfValues, type JobTags } from '../jobs';
+import { pendingAttemptOf } from './pending-attempt';
 import type { JobRecord } from './types';
 import { workerAnswerTimeoutMs, workflowPollersListed } from './worker-presence';
 
@@ -139,7 +140,19 @@ export async function readJob(client: Client, jobId: string, runId?: string): Pr
     if (isGrpcServiceError(cause) && cause.code === grpcStatus.UNAVAILABLE) throw err;
     return recordFromIndex(indexedJob(description, jobId));
   }
-  const record: JobRecord = await withLiveAttempts(client, { ...state, workflowId: handle.workflowId, runId, tags: indexed.tags }, description);
+  const pending = state.status === JobStatus.Running || state.status === JobStatus.Retrying ? pendingAttemptOf(description) : undefined;
+  const record: JobRecord = await withLiveAttempts(
+    client,
+    {
+      ...state,
+      workflowId: handle.workflowId,
+      runId,
+      tags: indexed.tags,
+      ...(pending?.nextAttemptAt ? { nextAttemptAt: pending.nextAttemptAt } : {}),
+      ...(pending?.paused ? { paused: pending.paused } : {}),
+    },
+    description,
+  );
   // Without this, a terminated job reads `Running` (or `DeadLettered`) for ever, and `settled()` never returns.
   if (finalStatuses.includes(state.status) || description.status.name === 'RUNNING') return record;
   return { ...record, status: statusOnceClosed(state.status, description.status.name) };

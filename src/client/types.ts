@@ -7,6 +7,7 @@ import type { JobState, RetryOptions } from '../contract';
 import type { OutboxFlushResult } from './outbox-forwarder';
 import type { OutboxStatus } from './outbox-store';
 import type { JobDefinition, JobRegistry, JobTags } from '../jobs';
+import type { PauseInfo } from './pending-attempt';
 
 /** Options of one submit. */
 export interface SubmitOptions {
@@ -65,6 +66,10 @@ export type JobRecord = JobState & {
   indexedOnly?: true;
   /** The tags it was submitted with (`{}` for none). */
   tags?: JobTags;
+  /** While the job waits between attempts: when the next one is due. */
+  nextAttemptAt?: string;
+  /** Set while an operator has paused the job's attempts: since when, by whom, why. */
+  paused?: PauseInfo;
 };
 
 /** A submitted job. */

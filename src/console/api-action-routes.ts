@@ -1,6 +1,8 @@
 /**
- * The API's changes, under `/api`: retry and cancel one job, start a bulk retry or cancel, and
- * pause, resume or abort one. Not added at all to a read-only console.
+ * The API's changes, under `/api`: retry, cancel and delete one job, retry now, pause or resume a
+ * job waiting between attempts, delete dead jobs by filter, start a bulk retry or cancel, and
+ * pause, resume or abort one. Not added at all to a read-only console. Every change is made as the
+ * console's token name (see `tokenName`), for the jobs' timelines and the audit log.
  */
 import type { Context, Hono } from 'hono';
 import type { JobOperationResult } from '../admin';
@@ -8,7 +10,7 @@ import { bulkDocument } from './api-documents';
 import type { ConsoleEnv } from './auth';
 import type { ConsoleContext } from './console-context';
 import { badInput, problemBody, problemOfResult } from './http-problem';
-import { bulkRequestFrom, cancelRequestFrom, filterQuery, objectBody, retryRequestFrom } from './request-input';
+import { bulkRequestFrom, cancelRequestFrom, deleteAllRequestFrom, deleteRequestFrom, filterQuery, jobActionRequestFrom, objectBody, retryRequestFrom } from './request-input';
 
 /** The JSON body of a request; an empty body is `undefined`. */
 export async function jsonBody(c: Context): Promise<unknown> {
@@ -45,6 +47,26 @@ export function addApiActionRoutes(app: Hono<ConsoleEnv>, ctx: ConsoleContext): 
     const request = cancelRequestFrom(objectBody(await jsonBody(c)));
     const [result] = await admin.cancel([c.req.param('jobId')], request);
     return resultResponse(c, result);
+  });
+
+  app.post('/api/jobs/:jobId/delete', async (c) => {
+    const request = deleteRequestFrom(objectBody(await jsonBody(c)));
+    const [result] = await admin.delete([c.req.param('jobId')], request);
+    return resultResponse(c, result);
+  });
+
+  // Errors (not waiting, paused already...) are thrown: the app maps each class to its status.
+  const attemptActions = { 'retry-now': 'retryNow', pause: 'pause', resume: 'resume' } as const;
+  app.post('/api/jobs/:jobId/:verb{retry-now|pause|resume}', async (c) => {
+    const verb = c.req.param('verb') as keyof typeof attemptActions;
+    const request = jobActionRequestFrom(objectBody(await jsonBody(c)), verb);
+    return c.json({ ok: true, ...(await admin[attemptActions[verb]](c.req.param('jobId'), request)) });
+  });
+
+  app.post('/api/delete', async (c) => {
+    const { filter, options } = deleteAllRequestFrom(objectBody(await jsonBody(c)));
+    const selection = await admin.deleteAll(filter, options);
+    return c.json({ kind: 'delete', dryRun: options.dryRun === true, filter: filterQuery(filter), ...selection });
   });
 
   app.post('/api/bulk', async (c) => {

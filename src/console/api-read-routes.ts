@@ -1,6 +1,6 @@
 /**
- * The API's reads, under `/api`: list, show, stats, groups, overview, a bulk operation's
- * progress, and export as JSON Lines. Each calls one admin function, as the CLI does.
+ * The API's reads, under `/api`: list, show, stats, groups, overview, the audit log, a bulk
+ * operation's progress, and export as JSON Lines. Each calls one admin function, as the CLI does.
  */
 import type { Hono } from 'hono';
 import type { JobRecord } from '../client';
@@ -8,7 +8,7 @@ import { jobDocument, statsDocument } from './api-documents';
 import type { ConsoleEnv } from './auth';
 import type { ConsoleContext } from './console-context';
 import { loadOverview } from './overview';
-import { filterFrom, filterQuery, pagingFrom } from './request-input';
+import { auditFilterFrom, filterFrom, filterQuery, pagingFrom } from './request-input';
 
 const jsonLine = (record: JobRecord) => `${JSON.stringify(jobDocument(record), (_k, v: unknown) => (v === undefined ? null : v))}\n`;
 
@@ -28,6 +28,8 @@ export function addApiReadRoutes(app: Hono<ConsoleEnv>, ctx: ConsoleContext): vo
   app.get('/api/stats', async (c) => c.json(statsDocument(await admin.stats())));
 
   app.get('/api/groups', async (c) => c.json({ groups: await admin.groups() }));
+
+  app.get('/api/audit', async (c) => c.json({ entries: await admin.audit(auditFilterFrom(c.req.query())) }));
 
   app.get('/api/overview', async (c) => {
     const { stats, ...rest } = await loadOverview(admin);

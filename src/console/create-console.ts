@@ -10,7 +10,7 @@ import { buildConsoleApp } from './app';
 import type { ConsoleContext } from './console-context';
 import type { ConsoleHandler, ConsoleOptions } from './types';
 
-const optionKeys: readonly (keyof ConsoleOptions)[] = ['client', 'taskQueue', 'jobs', 'token', 'readOnly', 'uiUrl', 'basePath', 'sessionTtlMs', 'logger'];
+const optionKeys: readonly (keyof ConsoleOptions)[] = ['client', 'taskQueue', 'jobs', 'token', 'tokenName', 'readOnly', 'uiUrl', 'basePath', 'sessionTtlMs', 'logger'];
 
 /** Shorter tokens can be guessed; 16 characters of `openssl rand -hex 32` are already 64 bits. */
 const minTokenLength = 16;
@@ -52,7 +52,7 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
   if (!(Number.isFinite(sessionTtlMs) && sessionTtlMs > 0)) throw new InvalidOptionsError(`sessionTtlMs must be a positive number of milliseconds, got ${sessionTtlMs}`);
   const taskQueue = options.taskQueue ?? defaultTaskQueue;
   const ctx: ConsoleContext = {
-    admin: createAdmin({ client: options.client, taskQueue, jobs: options.jobs }),
+    admin: createAdmin({ client: options.client, taskQueue, jobs: options.jobs, actor: options.tokenName?.trim() || 'console' }),
     client: options.client,
     taskQueue,
     namespace: options.client.options.namespace,

@@ -23,6 +23,8 @@ function facts(record: JobRecord): Html {
     ['Expires', dead && record.expiresAt ? html`<time datetime="${record.expiresAt}" title="${when(record.expiresAt)}">${ago(record.expiresAt)}</time>` : undefined],
     ['Retry policy', record.retry ? `at most ${record.retry.maximumAttempts} attempts, from ${duration(record.retry.initialIntervalMs)} ×${record.retry.backoffCoefficient} up to ${duration(record.retry.maximumIntervalMs)}` : undefined],
     ['Reason', record.reason],
+    ['Paused', record.paused ? `since ${record.paused.since ? when(record.paused.since) : '-'}${record.paused.by ? ` by ${record.paused.by}` : ''}${record.paused.reason ? `: ${record.paused.reason}` : ''}` : undefined],
+    ['Next attempt', record.nextAttemptAt ? html`<time datetime="${record.nextAttemptAt}" title="${when(record.nextAttemptAt)}">${ago(record.nextAttemptAt)}</time>` : undefined],
     ['Workflow', html`<span class="mono">${record.workflowId}</span>`],
   ];
   return html`<dl class="facts">${rows.filter(([, v]) => v !== undefined).map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>`;
@@ -72,7 +74,10 @@ function attemptsCard(record: JobRecord): Html {
 
 function timelineCard(record: JobRecord): Html {
   return html`<section class="card"><h2>Timeline</h2><ol class="timeline">${record.timeline.map(
-    (e) => html`<li class="tl-${e.event.toLowerCase()}"><time datetime="${e.at}" title="${when(e.at)}">${when(e.at)}</time> <strong>${e.event}</strong>${e.detail ? html` <span class="muted">${e.detail}</span>` : ''}</li>`,
+    (e) =>
+      html`<li class="tl-${e.event.toLowerCase()}"><time datetime="${e.at}" title="${when(e.at)}">${when(e.at)}</time> <strong>${e.event}</strong>${e.actor ? html` by <span class="tl-actor">${e.actor}</span>` : ''}${
+        e.detail ? html` <span class="muted">${e.detail}</span>` : ''
+      }${e.reason && e.reason !== e.detail ? html` <span class="muted tl-reason">${e.reason}</span>` : ''}${e.changes?.length ? html` <span class="muted small tl-changes">changed ${e.changes.map((c) => c.path).join(', ')}</span>` : ''}</li>`,
   )}</ol></section>`;
 }
 

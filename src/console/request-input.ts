@@ -124,3 +124,43 @@ export function bulkRequestFrom(body: Record<string, unknown>): BulkRequest {
   }
   return { action: body.action, filter: filterFrom(filterBody), options };
 }
+
+/** The body of retry-now, pause or resume of one job: `{ reason? }`. */
+export function jobActionRequestFrom(body: Record<string, unknown>, what: string): { reason?: string } {
+  onlyKeys(body, ['reason'], what);
+  const reason = text(body.reason, 'reason');
+  return reason ? { reason } : {};
+}
+
+/** True only for `true`: a deletion is confirmed by `"confirm": true`, as `--yes` confirms it on the command line. */
+function confirmed(body: Record<string, unknown>): boolean {
+  if (body.confirm !== undefined && typeof body.confirm !== 'boolean') throw badInput('confirm: expected true or false');
+  return body.confirm === true;
+}
+
+/** The body of a deletion of one job: `{ reason?, confirm: true }`. */
+export function deleteRequestFrom(body: Record<string, unknown>): { reason?: string } {
+  onlyKeys(body, ['reason', 'confirm'], 'delete');
+  if (!confirmed(body)) throw badInput('confirm: deleting removes the job and its history for good; send "confirm": true');
+  const reason = text(body.reason, 'reason');
+  return reason ? { reason } : {};
+}
+
+/** The body of a deletion by filter: `{ filter?, dryRun?, reason?, confirm }` (`confirm: true` unless a dry run). */
+export function deleteAllRequestFrom(body: Record<string, unknown>): { filter: DeadJobFilter; options: { dryRun?: boolean; reason?: string } } {
+  onlyKeys(body, ['filter', 'dryRun', 'reason', 'confirm'], 'delete');
+  const filterBody = objectBody(body.filter);
+  onlyKeys(filterBody, filterParams, 'filter');
+  if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') throw badInput('dryRun: expected true or false');
+  const dryRun = body.dryRun === true;
+  if (!dryRun && !confirmed(body)) throw badInput('confirm: deleting removes the jobs and their history for good; send "confirm": true, or "dryRun": true to see what matches');
+  const reason = text(body.reason, 'reason');
+  return { filter: filterFrom(filterBody), options: { ...(dryRun ? { dryRun } : {}), ...(reason ? { reason } : {}) } };
+}
+
+/** The query of an audit read: `jobId?`, `since?`. */
+export function auditFilterFrom(query: Record<string, string | undefined>): { jobId?: string; since?: Date } {
+  const jobId = query.jobId?.trim() || undefined;
+  const since = query.since?.trim() || undefined;
+  return { ...(jobId ? { jobId } : {}), ...(since ? { since: parseTime(since, 'since') } : {}) };
+}

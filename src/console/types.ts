@@ -25,6 +25,11 @@ export interface ConsoleOptions {
    * @defaultValue none
    */
   token?: string;
+  /**
+   * The name changes made through the console are recorded under, in the jobs' timelines and the
+   * audit log (whoever holds the token acts as it). @defaultValue `console`
+   */
+  tokenName?: string;
   /** Serve no action at all: action routes do not exist and pages show no buttons. @defaultValue false */
   readOnly?: boolean;
   /** Base URL of the Temporal Web UI, for links to each job's workflow. @defaultValue `http://127.0.0.1:8233` */

@@ -15,6 +15,8 @@ export interface BulkOperationInput {
   rate: number;
   retryPolicy?: RetryOptions;
   reason?: string;
+  /** Who started it; each job's timeline names them. */
+  actor?: string;
   /**
    * A selection too large for one workflow runs in parts, each its own workflow, one after
    * another: this part's place, and the workflow of the part before it, which it waits for.

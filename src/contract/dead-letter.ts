@@ -4,10 +4,11 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { deadLetterWorkflowId } from './ids';
+import type { PayloadChange } from './job';
 
 /** What a job tells the dead-letter queue when it enters or leaves the dead-letter state. */
 export interface JobEvent {
-  kind: 'deadLettered' | 'retried' | 'cancelled' | 'expired' | 'succeededAfterRetry' | 'expiring';
+  kind: 'deadLettered' | 'retried' | 'cancelled' | 'expired' | 'succeededAfterRetry' | 'expiring' | 'deleted';
   jobId: string;
   /** The round the event belongs to: with kind and jobId, it makes the event idempotent. */
   round: number;
@@ -17,6 +18,9 @@ export interface JobEvent {
   message?: string;
   at: string;
   expiresAt?: string;
+  /** For `deleted`: who deleted the job, and why (the queue records it in its audit log). */
+  actor?: string;
+  reason?: string;
 }
 
 /** Counters of one job type, one error type, or all. */
@@ -29,6 +33,8 @@ export interface DeadLetterCounters {
   cancelled: number;
   expired: number;
   succeededAfterRetry: number;
+  /** Dead jobs deleted (absent from counters kept before deletion existed). */
+  deleted?: number;
 }
 
 /**
@@ -119,7 +125,7 @@ export interface DeadLetterStats {
 
 /** Counters at zero. */
 export function emptyCounters(): DeadLetterCounters {
-  return { deadNow: 0, deadLettered: 0, retried: 0, cancelled: 0, expired: 0, succeededAfterRetry: 0 };
+  return { deadNow: 0, deadLettered: 0, retried: 0, cancelled: 0, expired: 0, succeededAfterRetry: 0, deleted: 0 };
 }
 
 /** The counters of a queue that has counted nothing yet. */
@@ -173,3 +179,50 @@ export const publishedGroupsLimit = 20;
 export const configureAlertsSignal = defineSignal<[AlertConfig]>('configureAlerts');
 /** The dead-letter queue's counters. */
 export const statsQuery = defineQuery<DeadLetterStats>('stats');
+
+/** An operator action the audit log records. */
+export type AuditAction =
+  | 'retry'
+  | 'editAndRetry'
+  | 'cancel'
+  | 'delete'
+  | 'bulkRetry'
+  | 'bulkCancel'
+  | 'bulkDelete'
+  | 'retryNow'
+  | 'pause'
+  | 'resume'
+  | (string & {});
+
+/**
+ * One operator action, as the dead-letter queue's audit log keeps it: who, when, what, on which
+ * job or selection, and why. Never a payload: an edited payload's changes are its paths only.
+ */
+export interface AuditEntry {
+  at: string;
+  /** Who: the OS user, `--as`, a console token's name. */
+  actor: string;
+  action: AuditAction;
+  /** The job acted on; absent for an action on a selection (a bulk operation). */
+  jobId?: string;
+  /** The job's type and last error type, when known (a deletion records both). */
+  type?: string;
+  errorType?: string;
+  reason?: string;
+  /** For `editAndRetry`: the paths the edited payload changed. */
+  changes?: PayloadChange[];
+  /** For a bulk action: its filter (times as ISO), how many jobs it selected, and its operation id. */
+  filter?: Record<string, string>;
+  matched?: number;
+  operationId?: string;
+  /** Anything else the action wants kept (a circuit breaker's key, say); plain strings, never payloads. */
+  detail?: Record<string, string>;
+}
+
+/** Audit entries the dead-letter queue keeps, the most recent; older ones are dropped. */
+export const auditLogLimit = 1_000;
+
+/** Records operator actions in the dead-letter queue's audit log; sent by the admin API. */
+export const auditSignal = defineSignal<[{ entries: AuditEntry[] }]>('audit');
+/** The audit log, oldest first, narrowed to one job and a time. */
+export const auditQuery = defineQuery<AuditEntry[], [{ jobId?: string; since?: string } | undefined]>('audit');

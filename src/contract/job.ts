@@ -77,8 +77,45 @@ export interface TimelineEvent {
     /** Its type's circuit breaker refused an attempt: the job waits, keeping its attempts. */
     | 'BreakerOpen'
     /** Its type's circuit breaker let an attempt through again. */
-    | 'BreakerClosed';
+    | 'BreakerClosed'
+    | 'Deleted'
+    | OperatorNote['event'];
   detail?: string;
+  /** Who asked for it, for an operator's action. */
+  actor?: string;
+  /** Why, as the operator said. */
+  reason?: string;
+  /** For a retry with an edited payload: what changed in it (paths only, never values). */
+  changes?: PayloadChange[];
+}
+
+/**
+ * One change of an edited payload: a JSON path (`$.user.email`, `$.items[2]`) and how it changed.
+ * Values are left out on purpose: payloads may hold personal data, and the audit log outlives
+ * the job. The values stay in the job's own round payloads while the job exists.
+ */
+export interface PayloadChange {
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+}
+
+/** Who did an operator action, and why: carried by every request that changes a job. */
+export interface Attribution {
+  /** Who asked for it: a user name, a console token's name. @defaultValue none recorded */
+  actor?: string;
+  /** Why; kept in the job's timeline. */
+  reason?: string;
+}
+
+/**
+ * What an operator did to a job's waiting attempt, through the server's activity operations
+ * (not recorded in the history): told to the job so that its timeline shows it.
+ */
+export interface OperatorNote extends Attribution {
+  event: 'RetriedNow' | 'Paused' | 'Resumed';
+  at: string;
+  /** The attempt it concerned. @defaultValue the next one the job runs */
+  attempt?: number;
 }
 
 /** What the job workflow is started with. */
@@ -169,6 +206,10 @@ export interface RetryRequest {
   /** Fields of the retry policy to change for the new round. */
   retryPolicy?: RetryOptions;
   reason?: string;
+  /** Who asked for it. */
+  actor?: string;
+  /** What an edited payload changed, as the caller computed it (paths only). */
+  changes?: PayloadChange[];
 }
 
 /** Input of the `cancel` signal and update. */
@@ -178,6 +219,13 @@ export interface CancelRequest {
   /** As {@link RetryRequest.requestId}. */
   requestId?: string;
   reason?: string;
+  /** Who asked for it. */
+  actor?: string;
+  /**
+   * The job is cancelled to be deleted: it tells the dead-letter queue `deleted` rather than
+   * `cancelled`, and its timeline says `Deleted`. Its workflow is deleted once it has closed.
+   */
+  forDeletion?: boolean;
 }
 
 /** What a job workflow returns when it closes. */
@@ -200,6 +248,8 @@ export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
 export const retryUpdate = defineUpdate<JobState, [RetryRequest]>('retry');
 /** Cancel a dead job; rejected when the job is not dead. */
 export const cancelUpdate = defineUpdate<JobState, [CancelRequest]>('cancel');
+/** An operator paused, resumed or hurried the job's waiting attempt: noted in its timeline. */
+export const operatorNoteSignal = defineSignal<[OperatorNote]>('operatorNote');
 /** Sent by the job's own activity when an attempt fails, so the history is live while it retries. */
 export const attemptFailedSignal = defineSignal<[{ record: AttemptRecord }]>('attemptFailed');
 

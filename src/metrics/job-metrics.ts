@@ -51,6 +51,7 @@ export function registerJobMetrics(registry: Registry, options: { processMetrics
     retried: counter('rebound_jobs_retried_total', 'Dead jobs retried (by an operator, or by automatic redrive).'),
     cancelled: counter('rebound_jobs_cancelled_total', 'Dead jobs cancelled.'),
     expired: counter('rebound_jobs_expired_total', 'Dead jobs whose retention ended.'),
+    deleted: counter('rebound_jobs_deleted_total', 'Dead jobs deleted by an operator.'),
     succeededAfterRetry: counter('rebound_jobs_succeeded_after_retry_total', 'Dead jobs that succeeded once retried.'),
   };
   const attempts = counter('rebound_attempts_total', 'Attempts begun.');
