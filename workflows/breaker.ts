@@ -46,7 +46,6 @@ export async function breakerWorkflow(input: BreakerInput): Promise<void> {
     return { granted: grantProbe(s, Date.now()), status: statusOf(s) };
   });
   const override = (request: BreakerOverrideRequest) => {
-    // An audit trail of operators' actions would record this override here.
     wake(applyOverride(s, { mode: request.mode, by: request.by, reason: request.reason, at: new Date().toISOString() }, Date.now()));
     wake(evaluate(s, Date.now()));
     log.info('breaker override', { type: s.type, mode: request.mode, by: request.by, reason: request.reason });

@@ -21,6 +21,7 @@ import {
 import { BreakerNotFoundError, InvalidOptionsError } from '../errors';
 import { checkOptionKeys, type JobRegistry } from '../jobs';
 import type { BreakerOverrideOptions } from './types';
+import { recordAudit } from './audit';
 import { quote } from './visibility';
 
 /** Who an override is recorded as when none is given: the OS user. */
@@ -111,10 +112,13 @@ export function createBreakerAdmin(client: Client, taskQueue: string, registry: 
       });
       const request = { mode, by: options.by?.trim() || defaultOperator(), ...(options.reason ? { reason: options.reason } : {}) };
       // An update waits for a worker: say so rather than wait for ever.
-      return askWorker(client, taskQueue, {
+      const record = await askWorker(client, taskQueue, {
         what: `the circuit breaker of ${type}`,
         ask: () => client.workflow.executeUpdateWithStart(setBreakerUpdate, { args: [request], startWorkflowOperation }),
       });
+      // In the operators' audit log too, beside the other actions.
+      await recordAudit(client, taskQueue, [{ action: 'breakerOverride', type, actor: request.by, ...(options.reason ? { reason: options.reason } : {}), detail: { mode } }]);
+      return record;
     },
   };
 }

@@ -192,6 +192,7 @@ export type AuditAction =
   | 'retryNow'
   | 'pause'
   | 'resume'
+  | 'breakerOverride'
   | (string & {});
 
 /**

@@ -66,6 +66,15 @@ describe('breaker overrides', () => {
       ['open', 'alice'],
       ['closed', 'bob'],
     ]);
+    // Both overrides are in the operators' audit log as well.
+    await eventually(async () => (await admin.audit()).filter((e) => e.action === 'breakerOverride').length >= 2, 'the overrides in the audit log');
+    const audited = (await admin.audit()).filter((e) => e.action === 'breakerOverride' && e.type === 'test.breaker-guarded');
+    expect(audited.map((e) => [e.detail?.mode, e.actor, e.reason])).toEqual(
+      expect.arrayContaining([
+        ['open', 'alice', 'payments API maintenance'],
+        ['closed', 'bob', 'maintenance over'],
+      ]),
+    );
     const records = await Promise.all(held.map((h) => h.settled()));
     expect(records.map((r) => [r.status, r.attempts])).toEqual(records.map(() => [JobStatus.Succeeded, 1]));
     expect((await admin.breaker('test.breaker-guarded')).refused).toBeGreaterThanOrEqual(3);
