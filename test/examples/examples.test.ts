@@ -63,24 +63,30 @@ describe('the example programs', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('import-flow: an import whose queue went away mid-way is retried, every item queued once, the corrupt one dead at once', async () => {
+  it('import-flow: submits made while the server was unreachable wait in the outbox and run once it answers; every item once, the corrupt one dead at once', async () => {
     const { result, record, taskQueue, client } = await run(importFlow);
     const { import: importId, item1, item2, item3, item4, item5 } = result.jobIds;
-
-    const importJob = await record(importId);
-    expect(importJob).toMatchObject({ status: JobStatus.Succeeded, attempts: 2, result: { items: 5, queuedNow: 3 } });
-    expect(importJob.attemptHistory[0]).toMatchObject({ outcome: 'Failed', errorType: 'ServerUnreachableError' });
 
     for (const id of [item1, item4, item5]) expect(await record(id)).toMatchObject({ status: JobStatus.Succeeded, attempts: 1 });
     const slow = await record(item2);
     expect(slow).toMatchObject({ status: JobStatus.Succeeded, attempts: 2 });
     expect(slow.attemptHistory[0].errorType).toBe('ImageTimeoutError');
     const corrupt = await record(item3);
-    expect(corrupt).toMatchObject({ status: JobStatus.DeadLettered, attempts: 1, errorType: 'CorruptImage' });
+    expect(corrupt).toMatchObject({ status: JobStatus.DeadLettered, attempts: 1, errorType: 'CorruptImage', tags: { importId } });
     expect(corrupt.attemptHistory[0].nonRetryable).toBe(true);
+    // Each started once: one submit in its timeline, one round, though the first two were submitted twice.
+    for (const id of [item1, item2, item3, item4, item5]) {
+      const job = await record(id);
+      expect(job.round).toBe(1);
+      expect(job.timeline.filter((e) => e.event === 'Submitted')).toHaveLength(1);
+    }
 
-    // Five image jobs on the queue, no more: none lost, none queued twice.
-    await eventually(async () => (await client.workflow.count(`TaskQueue = "${taskQueue}" AND JobType = "import.image"`)).count === 5, 'five image jobs listed');
+    // Five image jobs of the import on the queue, no more: none lost, none started twice.
+    const query = `TaskQueue = "${taskQueue}" AND JobType = "import.image" AND JobTags = "importId=${importId}"`;
+    await eventually(async () => (await client.workflow.count(query)).count === 5, 'five image jobs of the import listed');
+    const runs: string[] = [];
+    for await (const wf of client.workflow.list({ query })) runs.push(wf.workflowId);
+    expect(runs.sort()).toEqual([item1, item2, item3, item4, item5].map((id) => `job-${id}`).sort());
     expect(result.ok).toBe(true);
   });
 
