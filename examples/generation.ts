@@ -10,12 +10,16 @@
  * On rebound: that policy is the job type's retry policy, with `AuthenticationError` and
  * `ValidationError` among its `nonRetryableErrorTypes`; the dead-letter entry is the dead job's
  * record (payload, every attempt's error and stack, the delays chosen), kept for the type's
- * 7-day retention; list, get and retry are the admin API's, a retry with a corrected payload
- * included. Delays are scaled down (a second here is 50 ms: 5 s is 250 ms, 1 h is 3 min); the
- * retention is a deadline, not a wait, and keeps its real length.
+ * 7-day retention; list, get, retry and delete are the admin API's, a retry with a corrected
+ * payload included, a delete removing the job's workflow and history from the server. Each
+ * generation is tagged with the run that submitted it, and the dead letters are listed by that
+ * tag. Who retried or deleted what, and why, is in the audit log (never the payload). Delays are
+ * scaled down (a second here is 50 ms: 5 s is 250 ms, 1 h is 3 min); the retention is a deadline,
+ * not a wait, and keeps its real length.
  *
  *   npx tsx examples/generation.ts      (against `rebound dev`, or TEMPORAL_ADDRESS)
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { JobStatus, defineJob, type JobRecord, type RetryOptions } from '../src';
 import { delaysOf, describeJob, runAsProgram, runExample, waitFor, type ExampleOptions, type ExampleResult } from './support';
@@ -111,7 +115,7 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
       name: 'generation',
       title: 'Generations: 5 s (here 250 ms), x2, +-10% jitter, 1 h cap, 1 retry; auth and validation errors final; a dead-letter queue kept 7 days',
       jobs: [generation],
-      async story({ jobs, admin, run, print, check }) {
+      async story({ client, jobs, admin, run, print, check }) {
         const ids = { poem: `gen-${run}-poem`, story: `gen-${run}-story`, essay: `gen-${run}-essay`, summary: `gen-${run}-summary`, translation: `gen-${run}-translation` };
         const base = { model: 'small', maxTokens: 500, apiKeyId: 'key-1' };
         const inputs: Record<keyof typeof ids, GenerationInput> = {
@@ -123,9 +127,9 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
         };
         provider.overloadedOnce.add(inputs.story.prompt);
         provider.down.add('large');
-        const startedAt = new Date();
+        const tags = { run };
 
-        const handles = await Promise.all(Object.entries(inputs).map(([name, input]) => jobs.submit('generation.run', input, { jobId: ids[name as keyof typeof ids] })));
+        const handles = await Promise.all(Object.entries(inputs).map(([name, input]) => jobs.submit('generation.run', input, { jobId: ids[name as keyof typeof ids], tags })));
         print('Submitted 5 generations: one fine, one the provider is overloaded for once, one on a model that is down, one with a revoked key, one asking too many tokens.');
         const settled = await Promise.all(handles.map((h) => h.settled()));
         const byName = Object.fromEntries(Object.keys(inputs).map((name, i) => [name, settled[i]])) as Record<keyof typeof ids, JobRecord>;
@@ -141,7 +145,7 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
 
         print('\nThe dead-letter queue, two a page:');
         const pages = await waitFor(async () => {
-          const all = await listAllPages((pageToken) => admin.list({ type: 'generation.run', since: startedAt }, { limit: 2, pageToken }));
+          const all = await listAllPages((pageToken) => admin.list({ type: 'generation.run', tags }, { limit: 2, pageToken }));
           return all.flat().length === 3 && all;
         }, 'the three dead generations to be listed');
         pages.forEach((page, i) => print(`  page ${i + 1}: ${page.join(', ')}`));
@@ -160,17 +164,45 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
 
         print('\nThe large model is back: retry the essay; correct the translation and retry it; delete the summary.');
         provider.down.delete('large');
-        const [retried] = await admin.retry([ids.essay], { reason: 'model is back' });
-        const [corrected] = await admin.retry([ids.translation], { payload: { ...inputs.translation, maxTokens: 4_000 }, reason: 'maxTokens within the limit' });
-        // Deleting a dead job: it ends Cancelled and leaves the dead-letter queue.
-        const [deleted] = await admin.cancel([ids.summary], { reason: 'key revoked for good' });
-        const [essay, translation, summary] = await Promise.all([ids.essay, ids.translation, ids.summary].map((id) => jobs.getHandle(id).settled()));
+        const [retried] = await admin.retry([ids.essay], { actor: 'ada', reason: 'model is back' });
+        const [corrected] = await admin.retry([ids.translation], { payload: { ...inputs.translation, maxTokens: 4_000 }, actor: 'ada', reason: 'maxTokens within the limit' });
+        const [deleted] = await admin.delete([ids.summary], { actor: 'bob', reason: 'key revoked for good' });
+        const [essay, translation] = await Promise.all([ids.essay, ids.translation].map((id) => jobs.getHandle(id).settled()));
         print(describeJob('essay', essay));
         print(describeJob('translation', translation));
-        print(describeJob('summary', summary));
         check(retried.ok && essay.status === JobStatus.Succeeded && essay.round === 2, 'the essay succeeded once retried');
         check(corrected.ok && translation.status === JobStatus.Succeeded && (translation.payload as GenerationInput).maxTokens === 4_000, 'the translation succeeded with its corrected input');
-        check(deleted.ok && summary.status === JobStatus.Cancelled, 'the summary was deleted from the dead-letter queue');
+        // The server removes a closed workflow in the background, some seconds after the delete.
+        const gone = await waitFor(
+          async () => {
+            try {
+              await client.workflow.getHandle(jobs.getHandle(ids.summary).workflowId).describe();
+              return false;
+            } catch (err) {
+              if (err instanceof WorkflowNotFoundError) return true;
+              throw err;
+            }
+          },
+          'the deleted generation to be removed from the server',
+          120_000,
+        );
+        print(`  summary              deleted: ${deleted.status}; its workflow and history are gone from the server`);
+        check(deleted.ok && gone, 'the summary was deleted from the dead-letter queue and the server');
+
+        print('\nThe audit log (who, why; never the input):');
+        const audit = await waitFor(async () => {
+          const entries = (await Promise.all([ids.essay, ids.translation, ids.summary].map((jobId) => admin.audit({ jobId })))).flat();
+          return entries.length >= 3 && entries;
+        }, 'the retries and the delete in the audit log');
+        for (const e of audit) print(`  ${e.at}  ${e.actor.padEnd(4)} ${e.action.padEnd(13)} ${e.jobId}  ${e.reason ?? ''}${e.changes?.length ? `  changed ${e.changes.map((c) => c.path).join(', ')}` : ''}`);
+        const entryOf = (jobId: string) => audit.find((e) => e.jobId === jobId);
+        check(entryOf(ids.essay)?.action === 'retry' && entryOf(ids.essay)?.actor === 'ada', 'the log has ada\'s retry of the essay');
+        check(entryOf(ids.translation)?.action === 'editAndRetry' && entryOf(ids.translation)?.changes?.some((c) => c.path === '$.maxTokens') === true, 'the log has the corrected translation, by the path it changed');
+        const deletion = entryOf(ids.summary);
+        check(
+          deletion?.action === 'delete' && deletion.actor === 'bob' && deletion.reason === 'key revoked for good' && deletion.errorType === 'AuthenticationError' && !JSON.stringify(deletion).includes(inputs.summary.prompt),
+          'the log has bob\'s delete of the summary, with its error type and without its input',
+        );
         return ids;
       },
     },

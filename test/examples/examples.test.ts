@@ -5,6 +5,7 @@
  * program prints or says of itself.
  */
 import { execFile } from 'node:child_process';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JobStatus, createAdmin, readJob, type JobRecord } from '../../src';
@@ -91,7 +92,7 @@ describe('the example programs', () => {
   });
 
   it('generation: 5 s +-10%, one retry, auth and validation errors final; the dead letters paged, opened, retried, corrected, deleted', async () => {
-    const { result, record } = await run(generation);
+    const { result, record, client, taskQueue } = await run(generation);
     const { poem, story, essay, summary, translation } = result.jobIds;
 
     expect(await record(poem)).toMatchObject({ status: JobStatus.Succeeded, attempts: 1 });
@@ -109,10 +110,19 @@ describe('the example programs', () => {
     expect(essayDead.map((a) => a.errorType)).toEqual(['ProviderUnavailableError', 'ProviderUnavailableError']);
     for (const a of essayDead) expect(a.stack).toContain('generate');
 
-    // Not retried, then deleted.
-    const summaryJob = await record(summary);
-    expect(summaryJob).toMatchObject({ status: JobStatus.Cancelled, totalAttempts: 1 });
-    expect(summaryJob.attemptHistory).toEqual([expect.objectContaining({ errorType: 'AuthenticationError', nonRetryable: true })]);
+    // Not retried, then deleted: its workflow is gone from the server, its deletion in the audit log without its input.
+    await expect(client.workflow.getHandle(`job-${summary}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    const admin = createAdmin({ client, taskQueue });
+    const deletion = await eventually(async () => {
+      const entries = await admin.audit({ jobId: summary });
+      return entries.length > 0 && entries;
+    }, 'the deletion in the audit log');
+    expect(deletion).toEqual([expect.objectContaining({ action: 'delete', actor: 'bob', reason: 'key revoked for good', type: 'generation.run', errorType: 'AuthenticationError' })]);
+    expect(JSON.stringify(deletion)).not.toContain('a summary of the logs');
+    expect(await admin.audit({ jobId: essay })).toEqual([expect.objectContaining({ action: 'retry', actor: 'ada', reason: 'model is back' })]);
+    expect(await admin.audit({ jobId: translation })).toEqual([expect.objectContaining({ action: 'editAndRetry', actor: 'ada', changes: [{ path: '$.maxTokens', kind: 'changed' }] })]);
+    // Found by the run's tag: the dead letter it lists now is none (two retried, one deleted).
+    await eventually(async () => (await admin.list({ tags: { run: poem.split('-')[1] } })).items.length === 0, 'no dead letter of the run left');
 
     // Not retried, then retried with a corrected payload.
     const translationJob = await record(translation);
