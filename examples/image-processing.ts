@@ -8,8 +8,15 @@
  *
  * On rebound: one job per image, retried every 5 minutes (no backoff growth, no jitter) for at
  * most 3 retries, that is 4 attempts; `permanently_failed` is `DeadLettered`; the admin endpoint is
- * `admin.retryAll`; and a job id runs at most once, so submitting the same image job twice (two
- * schedulers racing) processes it once. Time is scaled down: a minute here is 100 ms.
+ * `admin.retryAll` over the jobs of this run (found by their `run` tag); and a job id runs at most
+ * once, so submitting the same image job twice (two schedulers racing) processes it once.
+ *
+ * When the whole store is down, the old system burns the 3 retries of every image job and marks
+ * them all `permanently_failed`, for an operator to retry by hand. Here the job type has a circuit
+ * breaker: once most of its recent attempts failed (10 at least), it opens, and the jobs' next
+ * attempts wait instead of running, keeping their attempts; after a cooldown a probe runs, and
+ * when it succeeds the breaker closes and every waiting job goes on. Time is scaled down: a minute
+ * here is 100 ms.
  *
  *   npx tsx examples/image-processing.ts      (against `rebound dev`, or TEMPORAL_ADDRESS)
  */
@@ -36,13 +43,14 @@ export class StorageUnavailableError extends Error {
 
 /**
  * The flaky dependency: the store the processed images go to. Some images meet a few failures;
- * while `outage` lasts, every upload of an image in it fails.
+ * while `outage` lasts, every upload of an image in it fails; while `down`, every upload fails.
  */
 class ImageStore {
   /** Uploads that fail before one works, per image. */
   readonly failuresLeft = new Map<string, number>();
   /** Images whose uploads fail until the outage is over. */
   readonly outage = new Set<string>();
+  down = false;
   /** Processing runs per job: one per attempt, however many times the job was submitted. */
   readonly runs = new Map<string, number>();
 
@@ -53,7 +61,7 @@ class ImageStore {
       this.failuresLeft.set(image, left - 1);
       throw new StorageUnavailableError(`store answered 503 for ${image}`);
     }
-    if (this.outage.has(image)) throw new StorageUnavailableError(`store unreachable for ${image}`);
+    if (this.down || this.outage.has(image)) throw new StorageUnavailableError(`store unreachable for ${image}`);
     return `https://images.example/${image.replace(/\.\w+$/, '')}-640.webp`;
   }
 }
@@ -63,6 +71,8 @@ function imageJob(store: ImageStore) {
     type: 'image.process',
     schema: z.object({ image: z.string(), width: z.number().int().positive() }),
     retry: imageRetry,
+    // Opens when 80% of the attempts of the last 30 minutes failed, 10 at least; a probe after 20 minutes.
+    circuitBreaker: { failureRate: 0.8, minAttempts: 10, window: 30 * minute, cooldown: 20 * minute, probes: 1 },
     heartbeatTimeout: '10s',
     async handler({ image }, ctx) {
       return { url: await store.upload(ctx.jobId, image) };
@@ -77,20 +87,20 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
   return runExample(
     {
       name: 'image-processing',
-      title: 'Image jobs: every 5 minutes (here 500 ms), at most 3 retries, then permanently failed; retry all now',
+      title: 'Image jobs: every 5 minutes (here 500 ms), at most 3 retries, then permanently failed; retry all now; a circuit breaker for store outages',
       jobs: [job],
       async story({ jobs, admin, run, print, check }) {
-        const ids = { cat: `image-${run}-cat`, dog: `image-${run}-dog`, bird: `image-${run}-bird` };
+        const ids: Record<string, string> = { cat: `image-${run}-cat`, dog: `image-${run}-dog`, bird: `image-${run}-bird` };
         store.failuresLeft.set('dog.jpg', 2);
         store.outage.add('bird.jpg');
-        const startedAt = new Date();
+        const tags = { run };
 
         // Two schedulers pick up the cat's job at the same moment: it still runs once.
         const [cat, catAgain, dog, bird] = await Promise.all([
-          jobs.submit('image.process', { image: 'cat.jpg', width: 640 }, { jobId: ids.cat }),
-          jobs.submit('image.process', { image: 'cat.jpg', width: 640 }, { jobId: ids.cat }),
-          jobs.submit('image.process', { image: 'dog.jpg', width: 640 }, { jobId: ids.dog }),
-          jobs.submit('image.process', { image: 'bird.jpg', width: 640 }, { jobId: ids.bird }),
+          jobs.submit('image.process', { image: 'cat.jpg', width: 640 }, { jobId: ids.cat, tags }),
+          jobs.submit('image.process', { image: 'cat.jpg', width: 640 }, { jobId: ids.cat, tags }),
+          jobs.submit('image.process', { image: 'dog.jpg', width: 640 }, { jobId: ids.dog, tags }),
+          jobs.submit('image.process', { image: 'bird.jpg', width: 640 }, { jobId: ids.bird, tags }),
         ]);
         print('Submitted cat.jpg (twice, as two schedulers would), dog.jpg (the store fails it twice) and bird.jpg (the store is down for it).');
         const [catDone, dogDone, birdDead] = await Promise.all([cat.settled(), dog.settled(), bird.settled()]);
@@ -106,8 +116,8 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
         print('\nThe store is back; the admin endpoint retries every failed image job now.');
         store.outage.clear();
         // Lists follow the jobs by a moment: wait until the dead job is listed, then retry what is listed.
-        await waitFor(async () => (await admin.list({ type: 'image.process', since: startedAt })).items.some((j) => j.jobId === ids.bird), 'bird.jpg to be listed as dead');
-        const selection = await admin.retryAll({ type: 'image.process', since: startedAt }, { rate: 50, reason: 'image store is back' });
+        await waitFor(async () => (await admin.list({ type: 'image.process', tags })).items.some((j) => j.jobId === ids.bird), 'bird.jpg to be listed as dead');
+        const selection = await admin.retryAll({ type: 'image.process', tags }, { rate: 50, reason: 'image store is back' });
         const progress = await selection.operation!.result();
         print(`  retried ${progress.done} of ${selection.matched} failed job(s)`);
         const birdAgain = await bird.settled();
@@ -115,6 +125,36 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
         check(selection.matched === 1 && progress.done === 1, 'retry-all touched the one failed job, and only it');
         check(birdAgain.status === JobStatus.Succeeded && birdAgain.round === 2 && birdAgain.totalAttempts === 5, 'bird.jpg succeeded once retried, its 5 attempts on record');
         check(store.runs.get(ids.bird) === 5 && store.runs.get(ids.dog) === 3, 'no job was processed more often than it was attempted');
+
+        print('\nThe whole store goes down while a batch of 10 images is processed.');
+        store.down = true;
+        const batch = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => jobs.submit('image.process', { image: `batch-${i + 1}.jpg`, width: 640 }, { jobId: `image-${run}-batch-${i + 1}`, tags: { ...tags, batch: 'outage' } })),
+        );
+        const open = await waitFor(async () => {
+          const breaker = await admin.breaker('image.process');
+          return breaker.state === 'open' && breaker;
+        }, 'the breaker to open');
+        print(`  the breaker opened: ${open.window.failures} of the last ${open.window.attempts} attempts failed; the jobs' next attempts wait`);
+        // The worker reads the breaker a moment late: once it holds a job back, the batch waits.
+        await waitFor(async () => (await Promise.all(batch.map((h) => h.status()))).some((r) => r.breakerWait !== undefined), 'a job to wait for the breaker');
+        print('  the store is back; after the cooldown a probe runs, succeeds, and the breaker closes');
+        store.down = false;
+        const batchDone = await Promise.all(batch.map((h) => h.settled()));
+        const closed = await waitFor(async () => {
+          const breaker = await admin.breaker('image.process');
+          return breaker.state === 'closed' && breaker;
+        }, 'the breaker to close');
+        print(`  breaker: ${closed.transitions.map((t) => t.to).join(' -> ')}; ${closed.refused} attempt(s) held back`);
+        const attempts = batchDone.map((r) => r.attempts);
+        print(`  batch: ${batchDone.filter((r) => r.status === JobStatus.Succeeded).length} of ${batch.length} succeeded, after ${Math.min(...attempts)} to ${Math.max(...attempts)} attempts each`);
+        check(['open', 'halfOpen', 'closed'].every((to) => closed.transitions.some((t) => t.to === to)) && closed.refused > 0, 'the breaker opened, held attempts back, probed and closed');
+        check(
+          batchDone.every((r) => r.status === JobStatus.Succeeded && r.round === 1 && !r.timeline.some((e) => e.event === 'DeadLettered')),
+          'no image of the batch was marked permanently failed: each succeeded in its first round',
+        );
+        check(batchDone.every((r) => r.attempts < 4 && store.runs.get(r.jobId) === r.attempts), 'the held-back attempts used up nothing: each job ran fewer than its 4 attempts');
+        batch.forEach((h, i) => (ids[`batch${i + 1}`] = h.jobId));
         return ids;
       },
     },

@@ -44,7 +44,7 @@ const failedAttempts = (r: JobRecord, round = r.round) => r.attemptHistory.filte
 
 describe('the example programs', () => {
   it('image-processing: retried every 5 minutes at most 3 times, then dead; retry-all revives it; one job id runs once', async () => {
-    const { result, record } = await run(imageProcessing);
+    const { result, record, client, taskQueue } = await run(imageProcessing);
     const { cat, dog, bird } = result.jobIds;
 
     const catJob = await record(cat);
@@ -61,6 +61,20 @@ describe('the example programs', () => {
     expect(birdJob).toMatchObject({ status: JobStatus.Succeeded, round: 2, attempts: 1, totalAttempts: 5 });
     expect(failedAttempts(birdJob, 1).map((a) => a.errorType)).toEqual(Array(4).fill('StorageUnavailableError'));
     expect(birdJob.timeline.map((e) => e.event)).toEqual(['Submitted', 'DeadLettered', 'Retried', 'Succeeded']);
+
+    // The store outage: the breaker held the batch's attempts back instead of letting them burn out.
+    const batch = await Promise.all(Object.keys(result.jobIds).filter((k) => k.startsWith('batch')).map((k) => record(result.jobIds[k])));
+    expect(batch).toHaveLength(10);
+    for (const job of batch) {
+      expect(job).toMatchObject({ status: JobStatus.Succeeded, round: 1 });
+      expect(job.attempts).toBeLessThan(4);
+      expect(job.timeline.map((e) => e.event)).toEqual(expect.arrayContaining(['BreakerOpen', 'BreakerClosed', 'Succeeded']));
+      expect(job.timeline.map((e) => e.event)).not.toContain('DeadLettered');
+    }
+    const breaker = await createAdmin({ client, taskQueue }).breaker('image.process');
+    expect(breaker.state).toBe('closed');
+    expect(breaker.transitions.map((t) => t.to)).toEqual(expect.arrayContaining(['open', 'halfOpen', 'closed']));
+    expect(breaker.refused).toBeGreaterThan(0);
     expect(result.ok).toBe(true);
   });
 
