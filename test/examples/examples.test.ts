@@ -53,8 +53,8 @@ describe('the example programs', () => {
     const dogJob = await record(dog);
     expect(dogJob).toMatchObject({ status: JobStatus.Succeeded, attempts: 3, round: 1 });
     expect(failedAttempts(dogJob).map((a) => [a.errorType, a.nextDelayMs])).toEqual([
-      ['StorageUnavailableError', 500],
-      ['StorageUnavailableError', 500],
+      ['StorageUnavailableError', 1250],
+      ['StorageUnavailableError', 1250],
     ]);
 
     const birdJob = await record(bird);
