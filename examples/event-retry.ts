@@ -19,13 +19,15 @@
  * (its worker died or hung) is given up after the type's `timeout` (a worker that dies is noticed
  * sooner, after `heartbeatTimeout`), and the event is attempted again, the lost attempt counted.
  * Cleanup is the job type's `retention`: a dead event is kept that long, then expires. The stats
- * view counts the events by status and type; the alerts view is the dead-letter queue's alerts.
+ * view is `admin.jobStats` (events by type and status, with success and retry rates), the rows
+ * themselves `admin.listJobs`, both narrowed to this run's events by their `run` tag; the alerts
+ * view is the dead-letter queue's alerts.
  * Time is scaled down: retention is 5 s here (days in production).
  *
  *   npx tsx examples/event-retry.ts      (against `rebound dev`, or TEMPORAL_ADDRESS)
  */
 import { z } from 'zod';
-import { JobStatus, defineJob, type JobRecord, type SubmitOptions } from '../src';
+import { JobStatus, defineJob, type JobRecord, type JobStats, type JobSummary, type SubmitOptions } from '../src';
 import { delaysOf, describeJob, runAsProgram, runExample, waitFor, type ExampleOptions, type ExampleResult } from './support';
 
 /** The server's priority (1 first, 5 last) of a table priority (1 to 10, 10 most urgent). */
@@ -49,9 +51,10 @@ export interface EventRow {
 }
 
 /** Submit options of a row: its own retry settings, exact delays (the table has no jitter), its priority. */
-export function submitOptionsOf(row: EventRow, jobId: string): SubmitOptions {
+export function submitOptionsOf(row: EventRow, jobId: string, tags: Record<string, string> = {}): SubmitOptions {
   return {
     jobId,
+    tags,
     priority: serverPriority(row.priority),
     retry: { maximumAttempts: row.maxRetries + 1, initialInterval: row.delayMs, backoffCoefficient: row.multiplier, maximumInterval: '1h', jitter: { ratio: 0 } },
   };
@@ -111,15 +114,37 @@ function eventJobs(downstream: Downstream) {
   );
 }
 
-/** The stats view: events by type and status. */
-function statsView(rows: EventRow[], records: JobRecord[]): string[] {
-  const counts = new Map<string, Map<string, number>>();
-  rows.forEach((row, i) => {
-    const byStatus = counts.get(row.eventType) ?? new Map<string, number>();
-    byStatus.set(records[i].status, (byStatus.get(records[i].status) ?? 0) + 1);
-    counts.set(row.eventType, byStatus);
+const percent = (rate: number | null) => (rate === null ? '-' : `${Math.round(rate * 100)}%`);
+
+/** The stats view: events by type and status, with success and retry rates. */
+function statsView(stats: JobStats): string[] {
+  return Object.entries(stats.byType).map(
+    ([type, c]) =>
+      `  ${type.padEnd(24)} succeeded ${c.succeeded}, dead ${c.deadLettered}, expired ${c.expired}, running ${c.running + c.retrying + c.scheduled}; success ${percent(c.successRate)}, retried ${percent(c.retryRate)}`,
+  );
+}
+
+/** The rows view: one line an event. */
+function rowsView(items: JobSummary[]): string[] {
+  return items.map((j) => `  ${j.jobId.padEnd(22)} ${j.type.padEnd(24)} ${j.status.padEnd(12)} ${j.attempts ?? '-'} attempt(s)${j.errorType ? `, ${j.errorType}` : ''}`);
+}
+
+/** Whether the stats count, per type, what the records say. */
+function statsMatch(stats: JobStats, rows: EventRow[], records: JobRecord[]): boolean {
+  const types = [...new Set(rows.map((row) => `event.${row.eventType}`))];
+  return types.every((type) => {
+    const mine = records.filter((_, i) => `event.${rows[i].eventType}` === type);
+    const c = stats.byType[type];
+    const count = (status: JobStatus) => mine.filter((r) => r.status === status).length;
+    return (
+      c !== undefined &&
+      c.total === mine.length &&
+      c.succeeded === count(JobStatus.Succeeded) &&
+      c.deadLettered === count(JobStatus.DeadLettered) &&
+      c.expired === count(JobStatus.Expired) &&
+      c.retried === mine.filter((r) => r.totalAttempts > 1).length
+    );
   });
-  return [...counts].map(([type, byStatus]) => `  ${type.padEnd(18)} ${[...byStatus].map(([status, n]) => `${status} ${n}`).join(', ')}`);
 }
 
 /** Runs the example; see the file's documentation. */
@@ -147,8 +172,9 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
         downstream.hangOnce.add(webhook.id);
         downstream.broken.add('https://hooks.example/broken');
         const ids = Object.fromEntries(rows.map((row) => [row.id.split('-').pop()!, `event-${row.id}`]));
+        const tags = { run };
 
-        const handles = await Promise.all(rows.map((row) => jobs.submit(`event.${row.eventType}`, { id: row.id, ...row.payload }, submitOptionsOf(row, `event-${row.id}`))));
+        const handles = await Promise.all(rows.map((row) => jobs.submit(`event.${row.eventType}`, { id: row.id, ...row.payload }, submitOptionsOf(row, `event-${row.id}`, tags))));
         print('Submitted 4 events: an order (fine), a payment (the gateway times out twice), a webhook whose first worker hangs, a webhook to a broken endpoint.');
         const records = await Promise.all(handles.map((h) => h.settled()));
         rows.forEach((row, i) => print(describeJob(`${row.eventType} ${row.id.split('-').pop()}`, records[i])));
@@ -166,7 +192,20 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
         check(brokenDead.status === JobStatus.DeadLettered && brokenDead.attempts === broken.maxRetries + 1, `webhook ${broken.id} gave up after its ${broken.maxRetries} retry`);
 
         print('\nStats view (events by type and status):');
-        for (const line of statsView(rows, records)) print(line);
+        // Counts follow the jobs by a moment: wait until they have every event settled.
+        const stats = await waitFor(async () => {
+          const counted = await admin.jobStats({ tags });
+          return statsMatch(counted, rows, records) && counted;
+        }, 'the stats to count every event').catch(() => admin.jobStats({ tags }));
+        for (const line of statsView(stats)) print(line);
+        check(statsMatch(stats, rows, records), 'the stats count each type\'s events by status and retries as their records say');
+        const deadRows = await waitFor(async () => {
+          const page = await admin.listJobs({ tags, status: JobStatus.DeadLettered });
+          return page.items.length > 0 && page.items;
+        }, 'the dead event to be listed');
+        print('Rows view (dead events):');
+        for (const line of rowsView(deadRows)) print(line);
+        check(deadRows.length === 1 && deadRows[0].jobId === ids['1004'] && deadRows[0].errorType === 'WebhookFailedError', 'the dead rows are the broken webhook\'s alone');
         const firing = await waitFor(async () => {
           const stats = await admin.stats();
           return stats.firing.includes(deadAlert) && stats.firing;
@@ -186,6 +225,13 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
         }, 'the alert to recover');
         print(`Alerts view: ${after.firing.length === 0 ? 'none firing' : after.firing.join(', ')}`);
         check(expired.status === JobStatus.Expired, 'the old dead event was cleaned up');
+        const cleaned = await waitFor(async () => {
+          const counted = await admin.jobStats({ tags });
+          return counted.byType['event.webhook-deliver']?.expired === 1 && counted;
+        }, 'the stats to count the expired event');
+        print('Stats view after the cleanup:');
+        for (const line of statsView(cleaned)) print(line);
+        check(cleaned.total.deadLettered === 0 && cleaned.total.expired === 1 && cleaned.total.total === rows.length, 'the stats count it expired, no event dead any more');
         check(!after.firing.includes(deadAlert), 'the alert recovered once it was gone');
         return ids;
       },

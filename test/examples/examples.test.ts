@@ -32,6 +32,8 @@ async function run<R extends { ok: boolean }>(main: (options: RunOptions) => Pro
   const printed: string[] = [];
   const taskQueue = unique('example');
   const result = await main({ address: address(), taskQueue, print: (line) => printed.push(line), ...extra });
+  // SHOW_EXAMPLES=1 shows what each example printed.
+  if (process.env.SHOW_EXAMPLES) console.log(printed.join('\n'));
   const env = await testEnv(taskQueue);
   await env.startWorker([]);
   readers.push(env);
@@ -213,6 +215,17 @@ describe('the example programs', () => {
     }, 'the expiry counted');
     expect(stats.byType['event.webhook-deliver']).toMatchObject({ deadNow: 0, deadLettered: 1, expired: 1 });
     expect(stats.firing).toEqual([]);
+
+    // Every job's stats, as the example's stats view read them: per type and status, with retries.
+    const jobStats = await eventually(async () => {
+      const s = await admin.jobStats();
+      return s.byType['event.webhook-deliver']?.expired === 1 && s;
+    }, 'the expiry in the job stats');
+    expect(jobStats.byType['event.order-created']).toMatchObject({ total: 1, succeeded: 1, retried: 0, successRate: 1, retryRate: 0 });
+    expect(jobStats.byType['event.payment-captured']).toMatchObject({ total: 1, succeeded: 1, retried: 1, successRate: 1, retryRate: 1 });
+    expect(jobStats.byType['event.webhook-deliver']).toMatchObject({ total: 2, succeeded: 1, deadLettered: 0, expired: 1, retried: 2, successRate: 0.5 });
+    const listed = await admin.listJobs({ status: JobStatus.Expired });
+    expect(listed.items.map((j) => [j.jobId, j.errorType])).toEqual([[ids['1004'], 'WebhookFailedError']]);
     expect(result.ok).toBe(true);
   });
 
