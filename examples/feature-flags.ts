@@ -10,13 +10,15 @@
  * On rebound: one job per change, submitted with `runAt` (or `delay`) for its time; the policy
  * starts at 4 minutes and doubles, with `jitter: { max: '30s' }` added to each delay, and
  * `maximumAttempts` is the variable's retries plus one; `FlagNotFoundError` is among the
- * `nonRetryableErrorTypes`. Time is scaled down: a minute here is 50 ms (30 s is 25 ms).
+ * `nonRetryableErrorTypes`. Each change is tagged with its flag's key, so that the changes of one
+ * flag (the failed ones, say) are found by it. Time is scaled down: a minute here is 50 ms (30 s
+ * is 25 ms).
  *
  *   FLAG_CHANGE_MAX_RETRIES=3 npx tsx examples/feature-flags.ts      (against `rebound dev`, or TEMPORAL_ADDRESS)
  */
 import { z } from 'zod';
 import { JobStatus, defineJob, type JobRecord, type RetryOptions } from '../src';
-import { delaysOf, describeJob, runAsProgram, runExample, type ExampleOptions, type ExampleResult } from './support';
+import { delaysOf, describeJob, runAsProgram, runExample, waitFor, type ExampleOptions, type ExampleResult } from './support';
 
 /** One minute of the real system, in this example's time. */
 const minute = 50;
@@ -110,18 +112,18 @@ export async function main(options: FeatureFlagOptions = {}): Promise<ExampleRes
       name: 'feature-flags',
       title: `Scheduled flag changes: retried after 2^(n+1) minutes (here x 50 ms) plus 0-30 s (here 25 ms), ${maxRetries} retries (${maxRetriesVariable})`,
       jobs: [flagChange],
-      async story({ jobs, run, print, check }) {
+      async story({ jobs, admin, run, print, check }) {
         const ids = { darkMode: `flag-${run}-dark-mode`, checkout: `flag-${run}-new-checkout`, banner: `flag-${run}-legacy-banner`, search: `flag-${run}-search-v2` };
         service.failuresLeft.set('new-checkout', 2);
         service.unavailable.add('search-v2');
         const runAt = new Date(Date.now() + 30 * minute);
 
-        const darkMode = await jobs.submit('flag.change', { flag: 'dark-mode', value: true }, { jobId: ids.darkMode, runAt });
+        const darkMode = await jobs.submit('flag.change', { flag: 'dark-mode', value: true }, { jobId: ids.darkMode, runAt, tags: { flag: 'dark-mode', run } });
         const waiting = await darkMode.status();
         const [checkout, banner, search] = await Promise.all([
-          jobs.submit('flag.change', { flag: 'new-checkout', value: 50 }, { jobId: ids.checkout, delay: 2 * minute }),
-          jobs.submit('flag.change', { flag: 'legacy-banner', value: false }, { jobId: ids.banner }),
-          jobs.submit('flag.change', { flag: 'search-v2', value: true }, { jobId: ids.search }),
+          jobs.submit('flag.change', { flag: 'new-checkout', value: 50 }, { jobId: ids.checkout, delay: 2 * minute, tags: { flag: 'new-checkout', run } }),
+          jobs.submit('flag.change', { flag: 'legacy-banner', value: false }, { jobId: ids.banner, tags: { flag: 'legacy-banner', run } }),
+          jobs.submit('flag.change', { flag: 'search-v2', value: true }, { jobId: ids.search, tags: { flag: 'search-v2', run } }),
         ]);
         print(`Scheduled dark-mode=true for ${runAt.toISOString()} (30 minutes away: ${waiting.status} now), new-checkout=50 in 2 minutes (the service fails it twice),`);
         print('legacy-banner=false (the flag was deleted) and search-v2=true (the service is down for it).');
@@ -140,7 +142,13 @@ export async function main(options: FeatureFlagOptions = {}): Promise<ExampleRes
         check(searchDone.status === JobStatus.DeadLettered && searchDone.attempts === maxRetries + 1, `search-v2 gave up after ${maxRetries} retries, ${maxRetries + 1} attempts`);
         const delays = [...delaysOf(checkoutDone), ...delaysOf(searchDone)];
         check(delaysFollowPolicy(delaysOf(checkoutDone)) && delaysFollowPolicy(delaysOf(searchDone)), `each retry waited 2^(n+1) minutes plus 0-30 s (${delays.join(', ') || 'no retries'} ms)`);
-        print(`\nFlags now: ${[...service.flags].map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`);
+        const failed = await waitFor(async () => {
+          const page = await admin.list({ tags: { flag: 'search-v2', run } });
+          return page.items.length > 0 && page.items;
+        }, 'the failed change of search-v2 to be listed');
+        print(`\nFailed changes of search-v2: ${failed.map((j) => `${j.jobId} (${j.errorType}, ${j.attempts} attempts)`).join(', ')}`);
+        check(failed.length === 1 && failed[0].jobId === ids.search, 'the failed change of search-v2 is found by its flag');
+        print(`Flags now: ${[...service.flags].map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`);
         return ids;
       },
     },

@@ -166,7 +166,7 @@ describe('the example programs', () => {
     expect(await record(banner)).toMatchObject({ status: JobStatus.DeadLettered, attempts: 1, errorType: 'FlagNotFoundError' });
 
     const searchJob = await record(search);
-    expect(searchJob).toMatchObject({ status: JobStatus.DeadLettered, attempts: 3, errorType: 'FlagServiceUnavailableError' });
+    expect(searchJob).toMatchObject({ status: JobStatus.DeadLettered, attempts: 3, errorType: 'FlagServiceUnavailableError', tags: { flag: 'search-v2' } });
     for (const job of [checkoutJob, searchJob]) {
       const delays = failedAttempts(job, 1).flatMap((a) => (a.nextDelayMs === undefined ? [] : [a.nextDelayMs]));
       expect(delays).toHaveLength(2);
