@@ -5,6 +5,7 @@
  * program prints or says of itself.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -249,6 +250,15 @@ describe('the example programs', () => {
       const { code, stdout } = await program('examples/feature-flags.ts', { FLAG_CHANGE_MAX_RETRIES: '1' });
       expect(stdout).toContain('1 retries (FLAG_CHANGE_MAX_RETRIES)');
       expect(stdout).not.toContain('FAIL');
+      expect(code).toBe(0);
+    });
+
+    it('import-flow exits 0 once its outbox was forwarded, and leaves no outbox directory behind', async () => {
+      const { code, stdout, stderr } = await program('examples/import-flow.ts', {});
+      expect(stdout, stderr).not.toContain('FAIL');
+      const dir = /wait in the outbox \((.+)\)/.exec(stdout)?.[1];
+      expect(dir).toBeTruthy();
+      expect(existsSync(dir!)).toBe(false);
       expect(code).toBe(0);
     });
 
