@@ -46,7 +46,7 @@ afterAll(() => Promise.all(readers.map((env) => env.close())));
 const failedAttempts = (r: JobRecord, round = r.round) => r.attemptHistory.filter((a) => a.round === round && a.outcome !== 'Succeeded');
 
 describe('the example programs', () => {
-  it('image-processing: retried every 5 minutes at most 3 times, then dead; retry-all revives it; one job id runs once', async () => {
+  it('image-processing: retried every 5 minutes at most 3 times, then dead; retry-all revives it; one job id runs once; a breaker rides out a store outage', async () => {
     const { result, record, client, taskQueue } = await run(imageProcessing);
     const { cat, dog, bird } = result.jobIds;
 
@@ -96,6 +96,7 @@ describe('the example programs', () => {
     for (const id of [item1, item2, item3, item4, item5]) {
       const job = await record(id);
       expect(job.round).toBe(1);
+      expect(job.tags).toEqual({ importId });
       expect(job.timeline.filter((e) => e.event === 'Submitted')).toHaveLength(1);
     }
 
@@ -188,7 +189,7 @@ describe('the example programs', () => {
     }
   });
 
-  it('event-retry: per-event retries and priorities, a stale attempt taken again, dead events cleaned up, stats and alerts', async () => {
+  it('event-retry: per-event retries and priorities, a stale attempt taken again, dead events cleaned up, job stats, listings and alerts', async () => {
     const { result, record, client, taskQueue } = await run(eventRetry);
     const ids = result.jobIds;
 
