@@ -18,9 +18,9 @@ export function addApiReadRoutes(app: Hono<ConsoleEnv>, ctx: ConsoleContext): vo
 
   app.get('/api/jobs', async (c) => {
     const query = c.req.query();
-    const filter = filterFrom(query);
+    const filter = filterFrom(query, c.req.queries('tag'));
     const page = await admin.list(filter, pagingFrom(query));
-    return c.json({ ...page, filter: filterQuery(filter) });
+    return c.json({ ...page, filter: { ...filterQuery(filter), ...(filter.tags ? { tags: filter.tags } : {}) } });
   });
 
   app.get('/api/jobs/:jobId', async (c) => c.json(jobDocument(await admin.get(c.req.param('jobId')))));
@@ -42,7 +42,7 @@ export function addApiReadRoutes(app: Hono<ConsoleEnv>, ctx: ConsoleContext): vo
   });
 
   app.get('/api/export', async (c) => {
-    const filter = filterFrom(c.req.query());
+    const filter = filterFrom(c.req.query(), c.req.queries('tag'));
     const records = admin.export(filter);
     // The first record is read before answering, so that a bad filter is a 400, not a broken stream.
     const first = await records.next();

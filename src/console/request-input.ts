@@ -4,6 +4,8 @@
  * ranges and option names are left to the admin API, whose errors name them too.
  */
 import type { BulkOptions, DeadJobFilter, RetryRequestOptions } from '../admin';
+import { InvalidOptionsError } from '../errors';
+import { checkTags, parseTag } from '../jobs';
 import { parsePointInTime } from '../time';
 import { badInput } from './http-problem';
 
@@ -23,9 +25,25 @@ const text = (value: unknown, field: string): string | undefined => {
   return value.trim() || undefined;
 };
 
-/** The filter given by `type`, `errorType`, `group`, `since` and `until` (query parameters or a JSON object); empty ones are ignored. */
-export function filterFrom(source: Record<string, unknown>): DeadJobFilter {
+/**
+ * The filter given by `type`, `errorType`, `group`, `since`, `until` and tags (query parameters
+ * or a JSON object); empty ones are ignored. Tags come as `tags: { key: value }` in a JSON
+ * object, or as repeated `tag=key=value` query parameters (`tagParams`).
+ */
+export function filterFrom(source: Record<string, unknown>, tagParams: string[] = []): DeadJobFilter {
   const filter: DeadJobFilter = {};
+  try {
+    const tags = source.tags === undefined || source.tags === null ? {} : checkTags(source.tags);
+    for (const param of tagParams.filter((t) => t.trim() !== '')) {
+      const [key, value] = parseTag(param.trim());
+      if (key in tags) throw new InvalidOptionsError(`tag "${key}" given twice; give each key once`);
+      tags[key] = value;
+    }
+    if (Object.keys(tags).length > 0) filter.tags = checkTags(tags);
+  } catch (err) {
+    if (err instanceof InvalidOptionsError) throw badInput(err.message);
+    throw err;
+  }
   const type = text(source.type, 'type');
   const errorType = text(source.errorType, 'errorType');
   const group = text(source.group, 'group');
@@ -105,7 +123,7 @@ export function bulkRequestFrom(body: Record<string, unknown>): BulkRequest {
   onlyKeys(body, ['action', 'filter', 'rate', 'dryRun', 'reason', 'retryPolicy'], 'bulk');
   if (body.action !== 'retry' && body.action !== 'cancel') throw badInput(`action: expected "retry" or "cancel"; got ${JSON.stringify(body.action ?? null)}`);
   const filterBody = objectBody(body.filter);
-  onlyKeys(filterBody, filterParams, 'filter');
+  onlyKeys(filterBody, [...filterParams, 'tags'], 'filter');
   const options: BulkOptions = {};
   if (body.rate !== undefined) {
     const rate = typeof body.rate === 'string' && body.rate.trim() !== '' ? Number(body.rate) : body.rate;
@@ -150,7 +168,7 @@ export function deleteRequestFrom(body: Record<string, unknown>): { reason?: str
 export function deleteAllRequestFrom(body: Record<string, unknown>): { filter: DeadJobFilter; options: { dryRun?: boolean; reason?: string } } {
   onlyKeys(body, ['filter', 'dryRun', 'reason', 'confirm'], 'delete');
   const filterBody = objectBody(body.filter);
-  onlyKeys(filterBody, filterParams, 'filter');
+  onlyKeys(filterBody, [...filterParams, 'tags'], 'filter');
   if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') throw badInput('dryRun: expected true or false');
   const dryRun = body.dryRun === true;
   if (!dryRun && !confirmed(body)) throw badInput('confirm: deleting removes the jobs and their history for good; send "confirm": true, or "dryRun": true to see what matches');
