@@ -4,7 +4,7 @@
  * that will not come.
  */
 import { status } from '@grpc/grpc-js';
-import { isGrpcDeadlineError, isGrpcServiceError, type Client } from '@temporalio/client';
+import { ServiceError, isGrpcDeadlineError, isGrpcServiceError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { WorkerUnavailableError } from '../errors';
 
@@ -58,7 +58,9 @@ export async function askWorker<T>(client: Client, taskQueue: string, options: A
   try {
     return await client.connection.withDeadline(Date.now() + workerAnswerTimeoutMs, options.ask);
   } catch (err) {
-    if (isGrpcDeadlineError(err)) throw new WorkerUnavailableError(undefined, taskQueue, { what: options.what, waitedMs: workerAnswerTimeoutMs });
+    // The deadline met on the way (the client's own error) or at the server (wrapped in a ServiceError).
+    const cause = err instanceof ServiceError ? err.cause : err;
+    if (isGrpcDeadlineError(err) || isGrpcDeadlineError(cause)) throw new WorkerUnavailableError(undefined, taskQueue, { what: options.what, waitedMs: workerAnswerTimeoutMs });
     throw err;
   }
 }
