@@ -252,7 +252,7 @@ export async function deadLetterScenario(ctx: ScenarioContext): Promise<Scenario
     notes: [
       ...Object.entries(failures).map(([what, messages]) => `${messages.length} ${what} call(s) threw, e.g.: ${messages[0]}`),
       `Dead jobs are made by submitting a job type with \`maximumAttempts: 1\` whose handler throws a PermanentError (3 error types, 3 messages: ${levels.length > 1 ? 'a handful of' : 'a few'} failure groups), ${lanes} submits at a time; the first ${redo} are of another type, the subset that retryAll retries (they fail again and are dead-lettered again).`,
-      'Export reads each dead job\'s full record (its state query); it is bounded in time, so at large sizes its rate is over the jobs read.',
+      'Export reads each dead job\'s full record (from the memo it keeps since it was dead-lettered, a page of the listing at a time); it is bounded in time, so at large sizes its rate is over the jobs read.',
     ],
     data: { levels: out, failures },
   };
