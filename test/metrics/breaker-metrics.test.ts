@@ -56,6 +56,8 @@ describe('breaker metrics', () => {
     expect(valueOf(closed, 'rebound_attempts_refused_total', labels)).toBe(0);
 
     await admin.setBreaker('metrics.guarded', 'open', { by: 'test' });
+    // A worker reads a breaker's state at most a second late (it read it closed for the job above).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const held = await jobs.submit('metrics.guarded', {});
     await eventually(async () => (await held.status()).breakerWait !== undefined, 'the job to wait for the breaker');
     const open = (await scrape(url)).samples;
