@@ -5,6 +5,7 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
 import {
   JobStatus,
+  attemptOrder,
   keepEnds,
   limits,
   type AttemptDetails,
@@ -42,9 +43,6 @@ export function initialState(input: JobInput): JobState {
   };
 }
 
-/** Where an attempt record sorts: by round, then by the server's attempt number. */
-const order = (r: AttemptRecord) => r.round * 1e10 + (r.serverAttempt ?? r.attempt);
-
 /**
  * Adds attempt records, keeping one per server attempt: a real outcome wins over a guessed
  * `Lost`. The history keeps its first and latest attempts; one that falls in the gap dropped
@@ -55,16 +53,16 @@ export function mergeAttempts(state: JobState, records: AttemptRecord[], dropped
   const history = state.attemptHistory;
   for (const record of records) {
     if (!record || record.round !== state.round || record.outcome === undefined) continue;
-    const i = history.findIndex((r) => order(r) === order(record));
+    const i = history.findIndex((r) => attemptOrder(r) === attemptOrder(record));
     if (i === -1) {
-      const gap = state.attemptsDropped > 0 && order(record) > order(history[limits.attemptHistoryFirst - 1]) && order(record) < order(history[limits.attemptHistoryFirst]);
+      const gap = state.attemptsDropped > 0 && attemptOrder(record) > attemptOrder(history[limits.attemptHistoryFirst - 1]) && attemptOrder(record) < attemptOrder(history[limits.attemptHistoryFirst]);
       if (!gap) history.push(record);
     } else if (history[i].outcome === 'Lost' && record.outcome !== 'Lost') {
       history[i] = record;
     }
     if (record.outcome !== 'Interrupted') state.attempts = Math.max(state.attempts, record.attempt);
   }
-  history.sort((a, b) => order(a) - order(b));
+  history.sort((a, b) => attemptOrder(a) - attemptOrder(b));
   const { kept, dropped } = keepEnds(history, limits.attemptHistory, limits.attemptHistoryFirst);
   state.attemptHistory = kept;
   state.attemptsDropped += dropped + droppedBefore;

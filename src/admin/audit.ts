@@ -9,12 +9,12 @@ import { auditQuery, auditSignal, deadLetterWorkflowId, limits, trimText, type A
 import { askWorker } from '../client';
 import { signalDeadLetterQueue } from './dead-letter-queue';
 
-/** The actor recorded when none is given: the OS user running the process, or `unknown`. */
+/** The actor recorded when none is given: the OS user running the process (`USER` when it has no entry), or `unknown`. */
 export function defaultActor(): string {
   try {
     return userInfo().username || 'unknown';
   } catch {
-    return 'unknown';
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
 }
 

@@ -3,7 +3,6 @@
  * override one (force it open or closed, or give it back to its failure rate), recording who
  * did it and why in the breaker's own state.
  */
-import os from 'node:os';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { askWorker } from '../client';
 import {
@@ -21,17 +20,8 @@ import {
 import { BreakerNotFoundError, InvalidOptionsError } from '../errors';
 import { checkOptionKeys, type JobRegistry } from '../jobs';
 import type { BreakerOverrideOptions } from './types';
-import { recordAudit } from './audit';
+import { defaultActor, recordAudit } from './audit';
 import { quote } from './visibility';
-
-/** Who an override is recorded as when none is given: the OS user. */
-export function defaultOperator(): string {
-  try {
-    return os.userInfo().username || 'unknown';
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
-  }
-}
 
 /** The breaker operations of `createAdmin`, over one task queue. */
 export function createBreakerAdmin(client: Client, taskQueue: string, registry: JobRegistry | undefined) {
@@ -110,7 +100,7 @@ export function createBreakerAdmin(client: Client, taskQueue: string, registry: 
         workflowIdConflictPolicy: 'USE_EXISTING',
         staticSummary: `rebound circuit breaker of ${type} on ${taskQueue}`,
       });
-      const request = { mode, by: options.by?.trim() || defaultOperator(), ...(options.reason ? { reason: options.reason } : {}) };
+      const request = { mode, by: options.by?.trim() || defaultActor(), ...(options.reason ? { reason: options.reason } : {}) };
       // An update waits for a worker: say so rather than wait for ever.
       const record = await askWorker(client, taskQueue, {
         what: `the circuit breaker of ${type}`,

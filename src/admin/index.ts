@@ -3,7 +3,6 @@
  * failure groups and export; alerting of a task queue's dead-letter queue.
  */
 export { createAdmin } from './create-admin';
-export { defaultOperator } from './breakers';
 export { deadJobQuery, deadJobSummary, jobFilterQuery, jobsQuery, statusCondition } from './visibility';
 export { jobSummary } from './job-list';
 export { maxStatsTypes } from './job-stats';

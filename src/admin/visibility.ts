@@ -8,7 +8,7 @@ import { status } from '@grpc/grpc-js';
 import { isGrpcServiceError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { TypedSearchAttributes, defaultPayloadConverter, type Payload, type SearchAttributePair } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { deadRecordOf, indexedJob, type ExecutionFacts, type JobRecord } from '../client';
+import { deadRecordOf, decodePayloads, indexedJob, type ExecutionFacts, type JobRecord } from '../client';
 import { JobStatus, jobIdOfWorkflowId, jobWorkflowType, searchAttributes as sa } from '../contract';
 import { InvalidOptionsError } from '../errors';
 import { checkTags, tagValues, type JobTags } from '../jobs';
@@ -151,11 +151,9 @@ function decodeSearchAttributes(fields: Record<string, Payload> | null | undefin
 
 /** A listed execution's memo (the fields `wanted` accepts), through the client's codecs and payload converter. */
 async function decodeMemo(client: Client, fields: Record<string, Payload> | null | undefined, wanted: (key: string) => boolean): Promise<Record<string, unknown>> {
-  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
   const entries = Object.entries(fields ?? {}).filter(([key]) => wanted(key));
-  let payloads = entries.map(([, p]) => p);
-  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-  return Object.fromEntries(entries.map(([key], i) => [key, payloadConverter.fromPayload(payloads[i])]));
+  const values = await decodePayloads(client, entries.map(([, p]) => p));
+  return Object.fromEntries(entries.map(([key], i) => [key, values[i]]));
 }
 
 const statusPrefix = 'WORKFLOW_EXECUTION_STATUS_';

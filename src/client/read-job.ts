@@ -5,11 +5,12 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { ServiceError, WorkflowNotFoundError, isGrpcServiceError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { JobStatus, finalStatuses, jobIdOfWorkflowId, jobWorkflowId, runJobActivityName, searchAttributes as sa, stateQuery, type AttemptDetails, type AttemptRecord, type JobState } from '../contract';
+import { JobStatus, finalStatuses, jobIdOfWorkflowId, jobWorkflowId, attemptOrder, runJobActivityName, searchAttributes as sa, stateQuery, type AttemptDetails, type JobState } from '../contract';
 import { JobNotFoundError, ReboundError } from '../errors';
 import { tagsOfValues, type JobTags } from '../jobs';
 import { pendingAttemptOf } from './pending-attempt';
 import type { JobRecord } from './types';
+import { decodePayloads } from './payloads';
 import { workerAnswerTimeoutMs, workflowPollersListed } from './worker-presence';
 
 /**
@@ -158,9 +159,6 @@ export async function readJob(client: Client, jobId: string, runId?: string): Pr
   return { ...record, status: statusOnceClosed(state.status, description.status.name) };
 }
 
-/** Where an attempt record sorts: by round, then by the server's attempt number. */
-const attemptOrder = (r: AttemptRecord) => r.round * 1e10 + (r.serverAttempt ?? r.attempt);
-
 /**
  * A running job's record with the attempts of its round that ended since its first failure: the
  * job hears of the round's first failure at once and of the others when the round ends, but each
@@ -170,10 +168,7 @@ async function withLiveAttempts(client: Client, record: JobRecord, description: 
   if (record.status !== JobStatus.Running && record.status !== JobStatus.Retrying) return record;
   const payload = description.raw.pendingActivities?.find((a) => a.activityType?.name === runJobActivityName)?.heartbeatDetails?.payloads?.[0];
   if (!payload) return record;
-  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
-  let decoded = [payload as Payload];
-  for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
-  const details = payloadConverter.fromPayload<AttemptDetails | undefined>(decoded[0]);
+  const [details] = (await decodePayloads(client, [payload as Payload])) as [AttemptDetails | undefined];
   if (details?.round !== record.round || !Array.isArray(details.attempts)) return record;
   const known = new Set(record.attemptHistory.map(attemptOrder));
   const ended = details.attempts.filter((r) => r.endedAt && r.round === record.round && !known.has(attemptOrder(r)));

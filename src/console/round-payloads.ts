@@ -5,16 +5,11 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import type { RunJobInput } from '../contract';
-
-/** The attempt activity's name in the job workflow's history. */
-const attemptActivity = 'runJob';
+import { decodePayloads } from '../client';
+import { runJobActivityName, type RunJobInput } from '../contract';
 
 async function decode(client: Client, payload: Payload): Promise<unknown> {
-  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
-  let payloads = [payload];
-  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-  return payloadConverter.fromPayload(payloads[0]);
+  return (await decodePayloads(client, [payload]))[0];
 }
 
 /**
@@ -33,7 +28,7 @@ export async function roundPayloads(client: Client, workflowId: string, maxRuns 
         const started = event.workflowExecutionStartedEventAttributes;
         if (started) previous = started.continuedExecutionRunId || undefined;
         const scheduled = event.activityTaskScheduledEventAttributes;
-        const input = scheduled?.activityType?.name === attemptActivity ? scheduled.input?.payloads?.[0] : undefined;
+        const input = scheduled?.activityType?.name === runJobActivityName ? scheduled.input?.payloads?.[0] : undefined;
         if (!input) continue;
         const attempt = (await decode(client, input as Payload)) as Partial<RunJobInput> | undefined;
         if (typeof attempt?.round === 'number' && !found.has(attempt.round)) found.set(attempt.round, attempt.payload);

@@ -62,6 +62,11 @@ export interface AttemptRecord {
   fingerprint?: string;
 }
 
+/** Where an attempt record sorts, and what tells two apart: by round, then by the server's attempt number. */
+export function attemptOrder(r: AttemptRecord): number {
+  return r.round * 1e10 + (r.serverAttempt ?? r.attempt);
+}
+
 /** One line of a job's timeline. */
 export interface TimelineEvent {
   at: string;
