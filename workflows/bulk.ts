@@ -13,12 +13,14 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { abortSignal, bulkProgressQuery, pauseSignal, resumeSignal, type BulkOperationInput, type BulkProgress } from '../src/contract';
+import type { JobOutcomeInBatch } from '../activities/dead-letter';
 
 // A batch sends for about a second, then waits for the answers (30 s at most each).
 const { applyToJobs } = proxyActivities<Activities>({
@@ -34,6 +36,9 @@ const { awaitBulkPart } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '30s' },
   summary: 'wait for the part before',
 });
+
+/** Batches a part has sent and not had every answer to, at most: about this many seconds of sends. */
+const maxBatchesInFlight = 10;
 
 /** One bulk retry or cancel, or one part of it. */
 export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<BulkProgress> {
@@ -83,27 +88,104 @@ export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<
   const batchSize = Math.max(1, Math.floor(input.rate));
   const windowMs = (batchSize * 1_000) / input.rate;
   progress.rate = input.rate;
-  while (queue.length > 0 && !aborted) {
-    await condition(() => !paused || aborted);
-    if (aborted) break;
-    const began = Date.now();
-    const batch = queue.slice(0, batchSize);
-    const results = await applyToJobs({ operationId: input.operationId, kind: input.kind, jobs: batch, rate: input.rate, windowMs, retryPolicy: input.retryPolicy, reason: input.reason, actor: input.actor });
-    const handled = new Set(results.map((r) => r.jobId));
-    // Jobs the batch did not reach in its time go first in the next one.
-    queue.splice(0, batch.length, ...batch.filter((j) => !handled.has(j.jobId)));
+  const send = (batch: BulkOperationInput['jobs']) =>
+    applyToJobs({ operationId: input.operationId, kind: input.kind, jobs: batch, rate: input.rate, windowMs, retryPolicy: input.retryPolicy, reason: input.reason, actor: input.actor });
+  const count = (results: JobOutcomeInBatch[]) => {
     for (const r of results) {
       progress[r.outcome]++;
       if (r.outcome === 'failed') progress.errors = [...progress.errors, { jobId: r.jobId, message: r.message ?? '' }].slice(-20);
     }
-    progress.remaining = queue.length;
-    const rest = began + windowMs - Date.now();
-    if (rest > 0 && queue.length > 0) await condition(() => aborted || paused, rest);
-    measure(progress, Date.now() - began);
-    if (workflowInfo().continueAsNewSuggested && queue.length > 0 && !aborted) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof bulkOperationWorkflow>({ ...input, carried: progress });
+  };
+
+  if (!patched('bulk-overlapping-batches')) {
+    // Operations started before batches overlapped: one batch at a time, as they began.
+    while (queue.length > 0 && !aborted) {
+      await condition(() => !paused || aborted);
+      if (aborted) break;
+      const began = Date.now();
+      const batch = queue.slice(0, batchSize);
+      const results = await send(batch);
+      const handled = new Set(results.map((r) => r.jobId));
+      // Jobs the batch did not reach in its time go first in the next one.
+      queue.splice(0, batch.length, ...batch.filter((j) => !handled.has(j.jobId)));
+      count(results);
+      progress.remaining = queue.length;
+      const rest = began + windowMs - Date.now();
+      if (rest > 0 && queue.length > 0) await condition(() => aborted || paused, rest);
+      measure(progress, Date.now() - began);
+      if (workflowInfo().continueAsNewSuggested && queue.length > 0 && !aborted) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof bulkOperationWorkflow>({ ...input, carried: progress });
+      }
     }
+  } else {
+    // A batch starts every window whether the ones before have had all their answers or not: a
+    // job slow to answer (a worker replaying it) holds back its batch only, not the rate.
+    const inFlight = new Set<Promise<void>>();
+    let jobsInFlight = 0;
+    let answered = 0;
+    let broken: unknown;
+    let next = Date.now();
+    let tick = Date.now();
+    const lapse = () => {
+      const now = Date.now();
+      if (!paused || inFlight.size > 0) measure(progress, now - tick);
+      tick = now;
+    };
+    const launch = (batch: BulkOperationInput['jobs']) => {
+      jobsInFlight += batch.length;
+      const one: Promise<void> = send(batch)
+        .then(
+          (results) => {
+            const handled = new Set(results.map((r) => r.jobId));
+            // Jobs the batch did not reach in its time go first in the next one.
+            queue.unshift(...batch.filter((j) => !handled.has(j.jobId)));
+            count(results);
+          },
+          (err: unknown) => {
+            queue.unshift(...batch);
+            broken ??= err;
+          },
+        )
+        .finally(() => {
+          jobsInFlight -= batch.length;
+          inFlight.delete(one);
+          answered++;
+          progress.remaining = queue.length + jobsInFlight;
+        });
+      inFlight.add(one);
+    };
+    const canSend = () => !aborted && broken === undefined && !paused && queue.length > 0 && inFlight.size < maxBatchesInFlight;
+    while (!aborted && broken === undefined && (queue.length > 0 || inFlight.size > 0)) {
+      if (canSend()) {
+        // Behind by more than a window (paused, or held by the batches in flight): start afresh, no burst.
+        if (Date.now() - next > windowMs) next = Date.now();
+        const wait = next - Date.now();
+        if (wait > 0) {
+          await condition(() => aborted || paused, wait);
+          lapse();
+          continue;
+        }
+        next += windowMs;
+        launch(queue.splice(0, batchSize));
+        progress.remaining = queue.length + jobsInFlight;
+      } else {
+        const seen = answered;
+        await condition(() => answered !== seen || canSend() || aborted);
+        lapse();
+      }
+      if (workflowInfo().continueAsNewSuggested && queue.length > 0 && !aborted && broken === undefined) {
+        await Promise.all(inFlight);
+        lapse();
+        await condition(allHandlersFinished);
+        // The jobs left, which batches that ran short may have put out of the selection's order.
+        await continueAsNew<typeof bulkOperationWorkflow>({ ...input, jobs: [...queue], carried: { ...progress, remaining: queue.length } });
+      }
+    }
+    // Batches already sent finish, even when aborted: their jobs have been asked.
+    await Promise.all(inFlight);
+    lapse();
+    if (broken !== undefined) throw broken;
   }
   progress.state = aborted ? 'Aborted' : 'Completed';
   return progress;
