@@ -53,8 +53,29 @@ function filterDocument(filter: DeadJobFilter): Record<string, string> {
   );
 }
 
-/** Dead jobs an export lists at once (each with its whole record). */
-const exportPageSize = 100;
+/**
+ * Dead jobs an export lists at once, each with its whole record: a record's memo is 512 KB at
+ * most, so a page stays under the client's 128 MB limit on an answer.
+ */
+const exportPageSize = 200;
+
+/**
+ * The pages of a listing, one after another; each next page is asked for as soon as the one
+ * before arrives, so the server reads it while the caller goes through the one before.
+ */
+async function* lookahead<T>(page: (token: string | null) => Promise<{ items: T[]; nextPageToken: string | null }>): AsyncGenerator<T[]> {
+  let next = page(null);
+  for (;;) {
+    const current = await next;
+    if (current.nextPageToken) {
+      next = page(current.nextPageToken);
+      // Left unawaited when the caller stops early.
+      next.catch(() => undefined);
+    }
+    yield current.items;
+    if (!current.nextPageToken) return;
+  }
+}
 
 /** Creates the dead-letter admin API over a Temporal client. */
 export function createAdmin(options: AdminOptions): DeadLetterAdmin {
@@ -65,12 +86,7 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
   const actorOf = (given?: { actor?: string }) => given?.actor?.trim() || adminActor;
 
   async function* all(filter: DeadJobFilter = {}): AsyncGenerator<DeadJobSummary> {
-    let token: string | null = null;
-    do {
-      const page = await listDeadJobs(client, taskQueue, filter, 1_000, token);
-      yield* page.items;
-      token = page.nextPageToken;
-    } while (token);
+    for await (const items of lookahead((token) => listDeadJobs(client, taskQueue, filter, 1_000, token))) yield* items;
   }
 
   /** The record of a dead job whose worker answers: an update sent to it would wait for one forever. */
@@ -215,10 +231,8 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
    */
   async function* exportRecords(filter: DeadJobFilter): AsyncGenerator<JobRecord> {
     checkOptionKeys(filter, filterKeys, 'filter');
-    let token: string | null = null;
-    do {
-      const page = await listDeadJobRecords(client, taskQueue, filter, exportPageSize, token);
-      for (const { summary, record } of page.items) {
+    for await (const items of lookahead((token) => listDeadJobRecords(client, taskQueue, filter, exportPageSize, token))) {
+      for (const { summary, record } of items) {
         if (record) {
           yield record;
           continue;
@@ -233,8 +247,7 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
         if (read.indexedOnly) throw new WorkerUnavailableError(summary.jobId, taskQueue, { what: "an export of dead jobs' full records", waitedMs: workerAnswerTimeoutMs });
         yield read;
       }
-      token = page.nextPageToken;
-    } while (token);
+    }
   }
 
   return {
