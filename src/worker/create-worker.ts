@@ -74,7 +74,7 @@ export interface CreateWorkerOptions {
 }
 
 /** Workflows a worker keeps in its cache, at most. */
-const defaultMaxCachedWorkflows = 1_000;
+const defaultMaxCachedWorkflows = 250;
 
 /** What is left to a shutdown after the grace period: the cancelled attempts' time to settle. */
 const settleAfterGraceMs = 10_000;
@@ -111,9 +111,10 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     activities: createActivities({ registry, logger, alerts, metrics: metrics?.recorder, logPayloads: options.logPayloads }),
     dataConverter: options.config.dataConverter,
     shutdownGraceTime: graceMs,
-    // Parked dead jobs sit in the cache (about 150 KB each); past this many the oldest are evicted
-    // and replayed (a short history) when a retry or a query reaches them. Keeps a worker near
-    // 300 MB however many jobs are dead. workerOptions.maxCachedWorkflows overrides it.
+    // Parked dead jobs sit in the cache (a few hundred KB each); past this many the oldest are
+    // evicted and replayed (a short history) when a retry or a query reaches them. Keeps a worker
+    // under 500 MB however many jobs are dead, with room for 250 jobs running at once before any
+    // is replayed. workerOptions.maxCachedWorkflows overrides it.
     maxCachedWorkflows: defaultMaxCachedWorkflows,
     // Past this, in-flight work is abandoned to be retried elsewhere rather than hold a stop forever.
     shutdownForceTime: graceMs + settleAfterGraceMs,
