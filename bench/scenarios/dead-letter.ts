@@ -101,11 +101,11 @@ async function retryAtRate(ctx: ScenarioContext, admin: DeadLetterAdmin, system:
 
 export async function deadLetterScenario(ctx: ScenarioContext): Promise<ScenarioReport> {
   const levels = ctx.sizes('levels', [1_000, 5_000], [60]);
-  const redo = ctx.size('redo', 100, 10);
+  const redo = ctx.size('redo', 500, 10);
   const samples = ctx.size('samples', 30, 10);
   const exportSeconds = ctx.size('exportSeconds', 20, 5);
   const lanes = ctx.size('submitLanes', 50, 20);
-  const rates = ctx.sizes('rates', [50, 100, 1_000], [50, 1_000]);
+  const rates = ctx.sizes('rates', [10, 50, 100, 1_000], [50, 1_000]);
   const buildTimeoutMs = ctx.size('buildTimeoutMs', 90 * 60_000, 240_000);
   const client = ctx.temporal.client;
   const system = await startRebound(ctx);
