@@ -98,6 +98,9 @@ function environmentConfig(vars: Record<string, string>, profile: string | undef
   }
 }
 
+/** The largest answer a client rebound connects takes: 128 MB, as the SDK means to allow. */
+export const maxAnswerBytes = 128 * 1024 * 1024;
+
 /**
  * Opens a client connection; throws {@link ServerUnreachableError} naming the address when it
  * cannot, and {@link NotTemporalServerError} when the address answers gRPC but not as a Temporal
@@ -106,7 +109,13 @@ function environmentConfig(vars: Record<string, string>, profile: string | undef
 export async function connectClient(config: ReboundConfig): Promise<Client> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ ...config.connectionOptions, address: config.address, connectTimeout: '5s' });
+    connection = await Connection.connect({
+      ...config.connectionOptions,
+      address: config.address,
+      connectTimeout: '5s',
+      // A page of dead jobs carries their whole records: take answers past gRPC's default 4 MB.
+      channelArgs: { 'grpc.max_receive_message_length': maxAnswerBytes, ...config.connectionOptions.channelArgs },
+    });
   } catch (err) {
     throw new ServerUnreachableError(config.address, err);
   }

@@ -203,6 +203,11 @@ export async function listExecutions(client: Client, query: string, limit: numbe
   try {
     response = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize: limit, nextPageToken });
   } catch (err) {
+    // Larger than the client takes (gRPC's default is 4 MB, and each job brings its memo): the
+    // same page in halves, each next page starting where the smaller one ended.
+    if (limit > 1 && isGrpcServiceError(err) && err.code === status.RESOURCE_EXHAUSTED && /larger than max/i.test(err.details ?? err.message)) {
+      return listExecutions(client, query, Math.floor(limit / 2), pageToken, withRecord);
+    }
     if (pageToken && isGrpcServiceError(err) && err.code === status.INVALID_ARGUMENT) {
       throw new InvalidOptionsError(`the server refused ${pageTokenOf(pageToken)} (${err.details}): list again from the first page`, { cause: err });
     }
