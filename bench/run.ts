@@ -229,7 +229,7 @@ if (options === 'help') {
 if (typeof options === 'object' && 'render' in options) {
   const file = path.resolve(options.render);
   const record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
-  updateMarkdown(path.join(root, 'BENCHMARKS.md'), options.label, markdownSection({ ...record, complete: record.complete ?? true }, path.relative(root, file)));
+  updateMarkdown(path.join(root, 'BENCHMARKS.md'), options.label, markdownSection({ ...record, options: { ...record.options, label: options.label }, complete: record.complete ?? true }, path.relative(root, file)));
   process.stdout.write(`BENCHMARKS.md: section "${options.label}" written from ${file}\n`);
   process.exit(0);
 }
