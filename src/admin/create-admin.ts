@@ -55,7 +55,8 @@ function filterDocument(filter: DeadJobFilter): Record<string, string> {
 
 /**
  * Dead jobs an export lists at once, each with its whole record: a record's memo is 512 KB at
- * most, so a page stays under the client's 128 MB limit on an answer.
+ * most, so a page stays under the 128 MB answer a client rebound connects takes (a client that
+ * takes less gets the page in halves).
  */
 const exportPageSize = 200;
 

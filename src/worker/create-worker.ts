@@ -112,9 +112,10 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     dataConverter: options.config.dataConverter,
     shutdownGraceTime: graceMs,
     // Parked dead jobs sit in the cache (a few hundred KB each); past this many the oldest are
-    // evicted and replayed (a short history) when a retry or a query reaches them. Keeps a worker
-    // under 500 MB however many jobs are dead, with room for 250 jobs running at once before any
-    // is replayed. workerOptions.maxCachedWorkflows overrides it.
+    // evicted and replayed (a short history) when a retry or a query reaches them, so the cache
+    // does not grow with the dead jobs, with room for 250 jobs running at once before any is
+    // replayed. (A worker's memory still peaks with the retries in flight at once: see
+    // BENCHMARKS.md.) workerOptions.maxCachedWorkflows overrides it.
     maxCachedWorkflows: defaultMaxCachedWorkflows,
     // Past this, in-flight work is abandoned to be retried elsewhere rather than hold a stop forever.
     shutdownForceTime: graceMs + settleAfterGraceMs,
