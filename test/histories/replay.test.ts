@@ -26,6 +26,7 @@ describe('checked-in histories', () => {
       'breaker',
       'breaker-wait',
       'bulk-operation',
+      'bulk-overlapping',
       'continued-as-new',
       'dead',
       'dead-letter-queue',
