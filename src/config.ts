@@ -99,7 +99,7 @@ function environmentConfig(vars: Record<string, string>, profile: string | undef
 }
 
 /** The largest answer a client rebound connects takes: 128 MB, as the SDK means to allow. */
-export const maxAnswerBytes = 128 * 1024 * 1024;
+const maxAnswerBytes = 128 * 1024 * 1024;
 
 /**
  * Opens a client connection; throws {@link ServerUnreachableError} naming the address when it
