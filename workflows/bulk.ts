@@ -90,6 +90,11 @@ export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<
   progress.rate = input.rate;
   const send = (batch: BulkOperationInput['jobs']) =>
     applyToJobs({ operationId: input.operationId, kind: input.kind, jobs: batch, rate: input.rate, windowMs, retryPolicy: input.retryPolicy, reason: input.reason, actor: input.actor });
+  // Jobs the batch did not reach in its time: they go first in the next one.
+  const unreached = (batch: BulkOperationInput['jobs'], results: JobOutcomeInBatch[]) => {
+    const handled = new Set(results.map((r) => r.jobId));
+    return batch.filter((j) => !handled.has(j.jobId));
+  };
   const count = (results: JobOutcomeInBatch[]) => {
     for (const r of results) {
       progress[r.outcome]++;
@@ -105,9 +110,7 @@ export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<
       const began = Date.now();
       const batch = queue.slice(0, batchSize);
       const results = await send(batch);
-      const handled = new Set(results.map((r) => r.jobId));
-      // Jobs the batch did not reach in its time go first in the next one.
-      queue.splice(0, batch.length, ...batch.filter((j) => !handled.has(j.jobId)));
+      queue.splice(0, batch.length, ...unreached(batch, results));
       count(results);
       progress.remaining = queue.length;
       const rest = began + windowMs - Date.now();
@@ -137,9 +140,7 @@ export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<
       const one: Promise<void> = send(batch)
         .then(
           (results) => {
-            const handled = new Set(results.map((r) => r.jobId));
-            // Jobs the batch did not reach in its time go first in the next one.
-            queue.unshift(...batch.filter((j) => !handled.has(j.jobId)));
+            queue.unshift(...unreached(batch, results));
             count(results);
           },
           (err: unknown) => {
