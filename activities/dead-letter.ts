@@ -21,6 +21,24 @@ import {
 } from '../src/contract';
 import type { JobMetrics } from '../src/metrics';
 
+/** Who terminated a workflow, and why, as its last history event says (nothing when it cannot be read). */
+async function terminatedBy(client: Client, workflowId: string, runId: string): Promise<{ actor?: string; reason?: string }> {
+  try {
+    const { history } = await client.workflowService.getWorkflowExecutionHistoryReverse({
+      namespace: client.options.namespace,
+      execution: { workflowId, runId },
+      maximumPageSize: 1,
+    });
+    const attributes = history?.events?.[0]?.workflowExecutionTerminatedEventAttributes;
+    return {
+      ...(attributes?.identity ? { actor: attributes.identity } : {}),
+      ...(attributes?.reason ? { reason: attributes.reason } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
 export interface DeadLetterDeps {
   logger: Logger;
   /** Counts the events reported (dead-lettered, retried, cancelled, expired, succeeded after retry). @defaultValue none */
@@ -160,6 +178,8 @@ export function createDeadLetterActivities({ logger, alerts, metrics }: DeadLett
           failureGroup: job.failureGroup || errorType,
           message: `closed from outside (${wf.status.name}) while dead-lettered`,
           at: (wf.closeTime ?? new Date()).toISOString(),
+          // An operator's act, for the audit log; a job timed out while parked is not.
+          ...(wf.status.name === 'TERMINATED' ? { via: 'termination' as const, ...(await terminatedBy(client, wf.workflowId, wf.runId)) } : {}),
         });
         if (events.length >= limit) break;
       }

@@ -25,6 +25,7 @@ import {
   type DeadLetterStats,
   type JobEvent,
   type Notification,
+  type OutsideRequest,
   type PublishedStats,
 } from '../src/contract';
 
@@ -200,6 +201,24 @@ function deletionEntry(event: JobEvent): AuditEntry {
   };
 }
 
+/**
+ * A retry or cancel that reached a job without rebound's admin API (which records its own), as the
+ * audit log keeps it: whoever the request named, or `unknown` (the sender's identity is in the
+ * job's history), and how it came.
+ */
+function outsideEntry(event: JobEvent & { via: OutsideRequest }): AuditEntry {
+  return {
+    at: event.at,
+    actor: event.actor ?? 'unknown',
+    action: event.kind === 'retried' ? (event.edited ? 'editAndRetry' : 'retry') : event.via === 'termination' ? 'terminate' : 'cancel',
+    jobId: event.jobId,
+    type: event.type,
+    errorType: event.errorType,
+    ...(event.reason !== undefined ? { reason: event.reason } : {}),
+    detail: { via: event.via },
+  };
+}
+
 /** The queue of one task queue. */
 export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> {
   const state: State = input.carried
@@ -271,6 +290,7 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
       return;
     }
     if (event.kind === 'deleted') audit(state, [deletionEntry(event)]);
+    else if ((event.kind === 'retried' || event.kind === 'cancelled') && event.via) audit(state, [outsideEntry({ ...event, via: event.via })]);
     const { stats } = state;
     apply(stats.total, event.kind);
     apply((stats.byType[event.type] ??= emptyCounters()), event.kind);
@@ -281,7 +301,10 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
   };
   setHandler(jobEventSignal, onEvent);
   setHandler(auditSignal, ({ entries }) => audit(state, entries ?? []));
-  setHandler(auditQuery, ({ jobId, since } = {}) => state.audit.filter((e) => (jobId === undefined || e.jobId === jobId) && (since === undefined || e.at >= since)));
+  // By time: entries the jobs report come a moment after those the admin records as it acts.
+  setHandler(auditQuery, ({ jobId, since } = {}) =>
+    state.audit.filter((e) => (jobId === undefined || e.jobId === jobId) && (since === undefined || e.at >= since)).sort((a, b) => a.at.localeCompare(b.at)),
+  );
   setHandler(jobEventsSignal, ({ events }) => events.forEach(onEvent));
 
   // The counters go to the memo, so they are read without a worker however busy the queue is:

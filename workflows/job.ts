@@ -43,6 +43,7 @@ import {
   stateQuery,
   type CancelRequest,
   type JobEvent,
+  type OutsideRequest,
   type JobInput,
   type JobOutcome,
   type JobState,
@@ -75,6 +76,9 @@ const { reportJobEvent } = proxyActivities<Activities>({
   summary: 'report to the dead-letter queue',
 });
 
+/** Who asked for what a report tells, and how the request came (see {@link JobEvent}). */
+type Attribution = Pick<JobEvent, 'actor' | 'reason' | 'via' | 'edited'>;
+
 /**
  * Reports to the dead-letter queue, one after another, without holding the job up: a parked job
  * answers retry and cancel while its report is still on its way. The job awaits them before it ends.
@@ -82,10 +86,12 @@ const { reportJobEvent } = proxyActivities<Activities>({
 class Reports {
   private chain: Promise<void> = Promise.resolve();
 
-  send(state: JobState, kind: JobEvent['kind'], by: { actor?: string; reason?: string } = {}): void {
+  send(state: JobState, kind: JobEvent['kind'], by: Attribution = {}): void {
     const event: JobEvent = {
       ...(by.actor !== undefined ? { actor: by.actor } : {}),
       ...(by.reason !== undefined ? { reason: by.reason } : {}),
+      ...(by.via !== undefined ? { via: by.via } : {}),
+      ...(by.edited ? { edited: true } : {}),
       kind,
       jobId: state.jobId,
       round: state.round,
@@ -122,8 +128,11 @@ async function park(state: JobState, input: JobInput, woken: () => boolean, repo
   return condition(woken, Math.max(1, expiresAt - Date.now()), { summary: 'dead-lettered: expires, unless retried or cancelled' });
 }
 
-/** A retry or cancel accepted and not applied yet; `refused` says why a retry was not applied after all. */
-type Pending = ({ kind: 'retry'; request: RetryRequest } | { kind: 'cancel'; request: CancelRequest }) & { refused?: string };
+/**
+ * A retry or cancel accepted and not applied yet; `refused` says why a retry was not applied after
+ * all; `via` how it came when not through rebound's admin API (which records it in the audit log).
+ */
+type Pending = ({ kind: 'retry'; request: RetryRequest } | { kind: 'cancel'; request: CancelRequest }) & { refused?: string; via?: OutsideRequest };
 
 /** One job's whole life. */
 export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
@@ -175,7 +184,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
     if (isRepeat(next)) return;
     const problem = problemOf(next);
     if (problem) log.warn(`${next.kind} signal ignored`, { jobId: state.jobId, type: state.type, problem });
-    else pending = next;
+    // Sent by other tools (`temporal workflow signal`, a batch): the queue records it in the audit log.
+    else pending = { ...next, via: 'signal' };
   };
   const onUpdate = async (next: Pending): Promise<JobState> => {
     if (isRepeat(next)) {
@@ -238,13 +248,13 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
       state.appliedRequestId = next.request.requestId;
       if (next.kind === 'cancel') {
         const { actor, reason, forDeletion } = next.request;
-        await finish(state, JobStatus.Cancelled, forDeletion ? 'Deleted' : 'Cancelled', reason, reports, { actor, reason, forDeletion });
+        await finish(state, JobStatus.Cancelled, forDeletion ? 'Deleted' : 'Cancelled', reason, reports, { actor, reason, forDeletion, via: next.via });
         pending = undefined;
         await condition(allHandlersFinished);
         await reports.settled();
         return outcome(state);
       }
-      startRound(state, next.request, reports);
+      startRound(state, next.request, reports, next.via);
       pending = undefined;
       if (workflowInfo().continueAsNewSuggested) {
         // Every report sent and every handler done, or the new run would lose them.
@@ -257,7 +267,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
     // Cancelled from outside (Web UI, `temporal workflow cancel`): record it, then end as Cancelled.
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
-        await finish(state, JobStatus.Cancelled, 'Cancelled', 'workflow cancellation requested', reports);
+        await finish(state, JobStatus.Cancelled, 'Cancelled', 'workflow cancellation requested', reports, { via: 'workflow cancellation' });
         await reports.settled();
       });
     }
@@ -353,8 +363,8 @@ async function deadLetter(state: JobState, { retentionMs }: JobInput, reports: R
   });
 }
 
-function startRound(state: JobState, request: RetryRequest, reports: Reports): void {
-  reports.send(state, 'retried', { actor: request.actor, reason: request.reason });
+function startRound(state: JobState, request: RetryRequest, reports: Reports, via?: OutsideRequest): void {
+  reports.send(state, 'retried', { actor: request.actor, reason: request.reason, via, edited: request.payload !== undefined });
   state.attemptsBeforeRound = (state.attemptsBeforeRound ?? 0) + state.attempts;
   if (request.payload !== undefined) {
     state.payload = request.payload;
@@ -422,10 +432,10 @@ async function finish(
   event: TimelineEvent['event'],
   detail?: string,
   reports?: Reports,
-  by: { actor?: string; reason?: string; forDeletion?: boolean } = {},
+  by: Attribution & { forDeletion?: boolean } = {},
 ): Promise<void> {
   const kind = status === JobStatus.Expired ? 'expired' : by.forDeletion ? 'deleted' : 'cancelled';
-  if (state.status === JobStatus.DeadLettered) reports?.send(state, kind, { actor: by.actor, reason: by.reason });
+  if (state.status === JobStatus.DeadLettered) reports?.send(state, kind, { actor: by.actor, reason: by.reason, via: by.via });
   state.status = status;
   note(state, event, detail, { actor: by.actor, reason: by.reason });
   // A cancelled job no longer matches queries for the error it died of; an expired one does.

@@ -15,7 +15,9 @@ import {
   type BulkProgress,
 } from '../contract';
 import { OperationNotFoundError } from '../errors';
-import type { BulkOperation, WatchOptions } from './types';
+import { checkOptionKeys } from '../jobs';
+import { recordAudit } from './audit';
+import type { BulkOperation, JobActionOptions, WatchOptions } from './types';
 
 /**
  * Jobs one part of an operation carries, at most. A part's input, and what it carries into each
@@ -88,18 +90,30 @@ export async function startBulkOperation(
       staticSummary: `${base.kind} ${jobs.length} dead job(s) at ${base.rate}/s${part ? ` (part ${index + 1} of ${parts.length})` : ''}`,
     });
   }
-  return bulkOperationHandle(client, taskQueue, base.operationId, jobs.length, parts.length);
+  return bulkOperationHandle(client, taskQueue, base.operationId, { matched: jobs.length, parts: parts.length, actor: base.actor });
 }
 
 /** Parts an operation may have, at most: 5 million jobs. Bounds the count of its parts. */
 const maxParts = 1_000;
+
+/** What a handle to an operation knows of it, when it started it; and who controls it by default. */
+export interface BulkHandleOptions {
+  /** Jobs selected. @defaultValue 0 (not known) */
+  matched?: number;
+  /** Its parts. @defaultValue counted from the server */
+  parts?: number;
+  /** Who pauses, resumes or aborts it, for the audit log, when the call does not say. @defaultValue the OS user */
+  actor?: string;
+}
+
+const controls = { pause: [pauseSignal, 'bulkPause'], resume: [resumeSignal, 'bulkResume'], abort: [abortSignal, 'bulkAbort'] } as const;
 
 /**
  * A handle to operation `operationId`, run by the workers of `taskQueue`; `parts`, when not given,
  * is counted from the server (no worker needed, so pause, resume and abort reach an operation
  * while none runs).
  */
-export function bulkOperationHandle(client: Client, taskQueue: string, operationId: string, matched = 0, parts?: number): BulkOperation {
+export function bulkOperationHandle(client: Client, taskQueue: string, operationId: string, { matched = 0, parts, actor }: BulkHandleOptions = {}): BulkOperation {
   const first = client.workflow.getHandle(bulkPartWorkflowId(operationId));
   const known = <T>(call: Promise<T>): Promise<T> =>
     call.catch((err: unknown) => {
@@ -130,16 +144,31 @@ export function bulkOperationHandle(client: Client, taskQueue: string, operation
       cached = undefined;
       throw err;
     }));
-  /** Signals every part still running; a part that has finished has nothing left to pause or abort. */
-  const each = async (fn: (h: typeof first) => Promise<unknown>) => {
+  /**
+   * Signals every part still running (a part that has finished has nothing left to pause or
+   * abort); returns how many it reached.
+   */
+  const each = async (fn: (h: typeof first) => Promise<unknown>): Promise<number> => {
     const handles = await partHandles();
-    await Promise.all(
+    const reached = await Promise.all(
       handles.map((h) =>
-        fn(h).catch((err: unknown) => {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        }),
+        fn(h).then(
+          () => true,
+          (err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+            return false;
+          },
+        ),
       ),
     );
+    return reached.filter(Boolean).length;
+  };
+  /** Pauses, resumes or aborts every part still running, and records it in the audit log when one was. */
+  const control = (name: keyof typeof controls) => async (options: JobActionOptions = {}) => {
+    checkOptionKeys(options, ['reason', 'actor'], name);
+    const [signal, action] = controls[name];
+    if ((await each((h) => h.signal(signal))) === 0) return;
+    await recordAudit(client, taskQueue, [{ action, operationId, actor: options.actor?.trim() || actor, ...(options.reason !== undefined ? { reason: options.reason } : {}) }]);
   };
   const progress = async () => {
     const handles = await partHandles();
@@ -164,9 +193,9 @@ export function bulkOperationHandle(client: Client, taskQueue: string, operation
     workflowId: first.workflowId,
     matched,
     progress,
-    pause: () => each((h) => h.signal(pauseSignal)),
-    resume: () => each((h) => h.signal(resumeSignal)),
-    abort: () => each((h) => h.signal(abortSignal)),
+    pause: control('pause'),
+    resume: control('resume'),
+    abort: control('abort'),
     result: async ({ onProgress, everyMs = 500 }: WatchOptions = {}) => {
       const done = finished();
       if (!onProgress) return done;

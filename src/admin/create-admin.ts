@@ -290,7 +290,7 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
     },
     retryAll: (filter, opts = {}) => bulk('retry', filter, opts),
     cancelAll: (filter, opts = {}) => bulk('cancel', filter, opts),
-    operation: (operationId) => bulkOperationHandle(client, taskQueue, operationId),
+    operation: (operationId) => bulkOperationHandle(client, taskQueue, operationId, { actor: adminActor }),
     stats,
     async groups() {
       // Every group, not only the largest the published counters carry.

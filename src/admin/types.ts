@@ -246,12 +246,15 @@ export interface BulkOperation {
   matched: number;
   /** Its progress, summed over its parts. Throws `OperationNotFoundError`. */
   progress(): Promise<BulkProgress>;
-  /** Stops after the job under way, until resumed. */
-  pause(): Promise<void>;
+  /**
+   * Stops after the job under way, until resumed. Each of pause, resume and abort is recorded in
+   * the audit log (who: `actor`, else the admin's), unless every part had finished already.
+   */
+  pause(options?: JobActionOptions): Promise<void>;
   /** Goes on after a pause. */
-  resume(): Promise<void>;
+  resume(options?: JobActionOptions): Promise<void>;
   /** Stops for good after the job under way. */
-  abort(): Promise<void>;
+  abort(options?: JobActionOptions): Promise<void>;
   /**
    * Waits until the operation completed or was aborted; returns its final progress.
    * With `onProgress`, reports the progress every `everyMs` while it waits (a progress

@@ -255,7 +255,7 @@ function auditDetails(e: { changes?: { path: string; kind: string }[]; filter?: 
     e.matched !== undefined ? `${e.matched} matched` : '',
     e.operationId ? `operation ${e.operationId}` : '',
     e.errorType ? `error ${e.errorType}` : '',
-    e.detail ? JSON.stringify(e.detail) : '',
+    ...Object.entries(e.detail ?? {}).map(([key, value]) => `${key} ${value}`),
   ]
     .filter(Boolean)
     .join('; ');
@@ -332,41 +332,44 @@ function reportBulk(ctx: CliContext, operation: Pick<BulkOperation, 'operationId
 }
 
 function addOperationCommand(dlq: Command, ctx: CliContext): void {
-  dlq
-    .command('operation')
-    .description('Show a bulk retry or cancel, or pause, resume or abort it')
-    .argument('<operationId>', 'as `dlq retry --all` or `dlq cancel --all` printed it')
-    .option('--pause', 'stop after the current batch until resumed')
-    .option('--resume', 'go on after a pause')
-    .option('--abort', 'stop for good after the current batch')
-    .option('--json', 'print its progress as one JSON document')
-    .action(async (operationId: string, opts: { pause?: boolean; resume?: boolean; abort?: boolean; json?: boolean }, cmd: Command) => {
-      const actions = (['pause', 'resume', 'abort'] as const).filter((a) => opts[a]);
-      if (actions.length > 1) throw new UsageError(`give at most one of --pause, --resume, --abort`);
-      const { operation, progress } = await withAdmin(ctx, cmd, async (admin) => {
-        const op = admin.operation(operationId);
-        if (actions[0]) {
-          await op[actions[0]]();
-          // Said before the progress is read: it needs a worker, the signal did not.
-          ctx.warn(`Sent ${actions[0]} to operation ${operationId}.`);
-        }
-        return { operation: op, progress: await op.progress() };
-      });
-      if (opts.json) {
-        ctx.printJson({ ...progress, workflowId: operation.workflowId });
-        return;
+  actorOption(
+    dlq
+      .command('operation')
+      .description('Show a bulk retry or cancel, or pause, resume or abort it')
+      .argument('<operationId>', 'as `dlq retry --all` or `dlq cancel --all` printed it')
+      .option('--pause', 'stop after the current batch until resumed')
+      .option('--resume', 'go on after a pause')
+      .option('--abort', 'stop for good after the current batch')
+      .option('--reason <text>', 'why you pause, resume or abort it; kept in the audit log')
+      .option('--json', 'print its progress as one JSON document'),
+  ).action(async (operationId: string, opts: { pause?: boolean; resume?: boolean; abort?: boolean; reason?: string; json?: boolean }, cmd: Command) => {
+    const actions = (['pause', 'resume', 'abort'] as const).filter((a) => opts[a]);
+    if (actions.length > 1) throw new UsageError(`give at most one of --pause, --resume, --abort`);
+    if (opts.reason !== undefined && !actions[0]) throw new UsageError('--reason goes with --pause, --resume or --abort');
+    const { operation, progress } = await withAdmin(ctx, cmd, async (admin) => {
+      const op = admin.operation(operationId);
+      if (actions[0]) {
+        await op[actions[0]]({ reason: opts.reason });
+        // Said before the progress is read: it needs a worker, the signal did not.
+        ctx.warn(`Sent ${actions[0]} to operation ${operationId}.`);
       }
-      ctx.print(
-        renderFacts([
-          ['Operation', progress.operationId],
-          ['Kind', progress.kind],
-          ['State', progress.state],
-          ['Progress', `${progress.done}/${progress.matched} done, ${progress.skipped} skipped, ${progress.failed} failed, ${progress.remaining} remaining`],
-          ['Workflow', operation.workflowId],
-        ]),
-      );
-      if (progress.errors.length > 0) ctx.printTable(['Job', 'Error'], progress.errors.map((e) => [e.jobId, cell(e.message, 80)]));
+      return { operation: op, progress: await op.progress() };
     });
+    if (opts.json) {
+      ctx.printJson({ ...progress, workflowId: operation.workflowId });
+      return;
+    }
+    ctx.print(
+      renderFacts([
+        ['Operation', progress.operationId],
+        ['Kind', progress.kind],
+        ['State', progress.state],
+        ['Progress', `${progress.done}/${progress.matched} done, ${progress.skipped} skipped, ${progress.failed} failed, ${progress.remaining} remaining`],
+        ['Workflow', operation.workflowId],
+      ]),
+    );
+    if (progress.errors.length > 0) ctx.printTable(['Job', 'Error'], progress.errors.map((e) => [e.jobId, cell(e.message, 80)]));
+  });
 }
 
 /** `{ T: n }` of the jobs dead now; kinds with none are left out. */

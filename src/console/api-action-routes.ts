@@ -77,10 +77,12 @@ export function addApiActionRoutes(app: Hono<ConsoleEnv>, ctx: ConsoleContext): 
   });
 
   app.post('/api/bulk/:operationId/:verb{pause|resume|abort}', async (c) => {
+    const verb = c.req.param('verb') as 'pause' | 'resume' | 'abort';
+    const request = jobActionRequestFrom(objectBody(await jsonBody(c)), verb);
     const operation = admin.operation(c.req.param('operationId'));
     // Reading first makes an unknown id a 404 rather than a signal sent nowhere.
     await operation.progress();
-    await operation[c.req.param('verb') as 'pause' | 'resume' | 'abort']();
+    await operation[verb](request);
     return c.json({ ...(await operation.progress()), workflowId: operation.workflowId });
   });
 }

@@ -18,10 +18,21 @@ export interface JobEvent {
   message?: string;
   at: string;
   expiresAt?: string;
-  /** For `deleted`: who deleted the job, and why (the queue records it in its audit log). */
+  /** Who asked for it, and why, when the request said (a deletion always does). */
   actor?: string;
   reason?: string;
+  /**
+   * For `retried` and `cancelled`: how a request that rebound's admin did not record in the audit
+   * log reached the job (the `retry`/`cancel` signal, sent by `temporal workflow signal`, say, or
+   * a cancellation of its workflow), so that the queue records it there itself.
+   */
+  via?: OutsideRequest;
+  /** For `retried` by signal: the request carried a new payload. */
+  edited?: boolean;
 }
+
+/** How an operator's request reached a job without going through rebound's admin API. */
+export type OutsideRequest = 'signal' | 'workflow cancellation' | 'termination';
 
 /** Counters of one job type, one error type, or all. */
 export interface DeadLetterCounters {
@@ -192,7 +203,12 @@ export type AuditAction =
   | 'retryNow'
   | 'pause'
   | 'resume'
+  | 'bulkPause'
+  | 'bulkResume'
+  | 'bulkAbort'
   | 'breakerOverride'
+  /** A dead job's workflow terminated from outside (the Web UI, `temporal workflow terminate`). */
+  | 'terminate'
   | (string & {});
 
 /**

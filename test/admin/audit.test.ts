@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, payloadChanges, recordAudit, type DeadLetterAdmin } from '../../src/admin';
-import { JobStatus } from '../../src/contract';
+import { JobStatus, cancelSignal, jobWorkflowId, retrySignal } from '../../src/contract';
 import { deadJobType } from '../fixtures/dead-jobs';
 import { adminTestEnv, eventually, unique, type TestEnv } from '../helpers';
 
@@ -93,6 +93,74 @@ describe('the audit trail of retries and cancels', () => {
     }, 'the bulk retry in the audit log');
     expect(entries.find((e) => e.action === 'bulkRetry')).toMatchObject({ actor: 'frank', operationId: selection.operation?.operationId, matched: selection.matched });
     expect(entries.every((e) => e.at >= startedAt.toISOString())).toBe(true);
+  });
+
+  it("pausing, resuming and aborting a bulk operation are recorded with who and why, and an operation's own actor by default", async () => {
+    const ids = [(await deadJob()).jobId, (await deadJob()).jobId, (await deadJob()).jobId];
+    await eventually(async () => (await admin.list({}, { limit: 1000 })).items.filter((i) => ids.includes(i.jobId)).length === 3, 'the jobs to be listed');
+    const selection = await admin.retryAll({ until: new Date() }, { actor: 'hana', rate: 0.2 });
+    const operation = selection.operation!;
+    await operation.pause({ reason: 'too many at once', actor: 'ivo' });
+    await admin.operation(operation.operationId).resume();
+    await operation.abort({ reason: 'enough' });
+    expect((await operation.result()).state).toBe('Aborted');
+    const entries = await eventually(async () => {
+      const log = (await admin.audit()).filter((e) => e.operationId === operation.operationId);
+      return log.length === 4 && log;
+    }, 'the operation and its three controls in the audit log');
+    expect(entries.map((e) => [e.action, e.actor, e.reason])).toEqual([
+      ['bulkRetry', 'hana', undefined],
+      ['bulkPause', 'ivo', 'too many at once'],
+      ['bulkResume', userInfo().username, undefined],
+      ['bulkAbort', 'hana', 'enough'],
+    ]);
+    // An operation that has ended has nothing to pause: nothing is recorded.
+    await operation.pause();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await admin.audit()).filter((e) => e.operationId === operation.operationId)).toHaveLength(4);
+    await expect(operation.pause({ reson: 'typo' } as never)).rejects.toThrow(/reson/);
+  });
+
+  it('retries and cancels sent by signal (as Temporal\'s CLI and batch signals send them) are recorded as such, under the actor their input names or unknown', async () => {
+    const handle = await deadJob();
+    const workflow = env.client.workflow.getHandle(jobWorkflowId(handle.jobId));
+    await workflow.signal(retrySignal, { reason: 'from a script' });
+    await eventually(async () => {
+      const r = await admin.get(handle.jobId);
+      return r.round === 2 && r.status === JobStatus.DeadLettered;
+    }, 'round 2 to dead-letter');
+    await workflow.signal(retrySignal, { payload: { error: 'timeout', ms: 7 }, actor: 'jun' });
+    await eventually(async () => {
+      const r = await admin.get(handle.jobId);
+      return r.round === 3 && r.status === JobStatus.DeadLettered;
+    }, 'round 3 to dead-letter');
+    await admin.retry([handle.jobId], { actor: 'kai' });
+    await eventually(async () => {
+      const r = await admin.get(handle.jobId);
+      return r.round === 4 && r.status === JobStatus.DeadLettered;
+    }, 'round 4 to dead-letter');
+    await workflow.signal(cancelSignal, { reason: 'obsolete' });
+    const entries = await eventually(async () => {
+      const log = await admin.audit({ jobId: handle.jobId });
+      return log.some((e) => e.action === 'cancel') && log;
+    }, 'the cancel in the audit log');
+    // The admin's retry is recorded once, by the admin, not again from the job's report.
+    expect(entries.map((e) => [e.action, e.actor, e.reason, e.detail?.via])).toEqual([
+      ['retry', 'unknown', 'from a script', 'signal'],
+      ['editAndRetry', 'jun', undefined, 'signal'],
+      ['retry', 'kai', undefined, undefined],
+      ['cancel', 'unknown', 'obsolete', 'signal'],
+    ]);
+  });
+
+  it("a dead job's workflow cancelled from outside (the Web UI, `temporal workflow cancel`) is recorded as a cancel by workflow cancellation", async () => {
+    const handle = await deadJob();
+    await env.client.workflow.getHandle(jobWorkflowId(handle.jobId)).cancel();
+    const entries = await eventually(async () => {
+      const log = await admin.audit({ jobId: handle.jobId });
+      return log.length > 0 && log;
+    }, 'the cancel in the audit log');
+    expect(entries).toEqual([expect.objectContaining({ action: 'cancel', actor: 'unknown', type: 'email.send', detail: { via: 'workflow cancellation' } })]);
   });
 
   it('keeps the audit log across the queue continuing as new', async () => {

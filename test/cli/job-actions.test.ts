@@ -1,5 +1,6 @@
 /**
- * `rebound jobs retry-now|pause|resume`, `rebound dlq delete`, `rebound dlq audit` and `--as`,
+ * `rebound jobs retry-now|pause|resume`, `rebound dlq delete`, `rebound dlq audit`, the control of a
+ * bulk operation (`dlq operation --pause|--abort`) and `--as`,
  * run as a subprocess the way scripts run them (`npm run build` first).
  */
 import { userInfo } from 'node:os';
@@ -122,6 +123,33 @@ describe('rebound jobs and rebound dlq delete / audit', () => {
     const table = await cli('dlq', 'audit', '--since', '1h');
     expect(table.stdout).toContain('heidi');
     expect(table.stdout).toContain(id);
+  });
+
+  it('dlq operation --pause / --abort with --reason and --as: the operation stops and the audit log names who and why', async () => {
+    const ids = [await deadJob(), await deadJob()];
+    await eventually(async () => (await admin.list({ type: 'email.send' }, { limit: 1000 })).items.filter((i) => ids.includes(i.jobId)).length === 2, 'the jobs to be listed');
+    const { operation } = await admin.retryAll({ type: 'email.send', until: new Date() }, { rate: 0.1 });
+    const id = operation!.operationId;
+    const stray = await cli('dlq', 'operation', id, '--reason', 'no action');
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('--reason goes with --pause, --resume or --abort');
+    const paused = await cli('dlq', 'operation', id, '--pause', '--reason', 'provider asked us to slow down', '--as', 'ivan', '--json');
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(paused.stderr).toContain(`Sent pause to operation ${id}.`);
+    await eventually(async () => (await operation!.progress()).state === 'Paused', 'the operation to pause');
+    const aborted = await cli('dlq', 'operation', id, '--abort', '--json');
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect((await operation!.result()).state).toBe('Aborted');
+    const audit = await eventually(async () => {
+      const r = await cli('dlq', 'audit', '--json');
+      const mine = json(r).entries.filter((e: { operationId?: string }) => e.operationId === id);
+      return mine.length === 3 && mine;
+    }, 'the pause and the abort in dlq audit');
+    expect(audit.map((e: { action: string; actor: string; reason?: string }) => [e.action, e.actor, e.reason])).toEqual([
+      ['bulkRetry', userInfo().username, undefined],
+      ['bulkPause', 'ivan', 'provider asked us to slow down'],
+      ['bulkAbort', userInfo().username, undefined],
+    ]);
   });
 
   it('dlq delete --all --dry-run lists what matches and deletes nothing', async () => {

@@ -1,7 +1,8 @@
 /**
  * Operating dead jobs with Temporal's own CLI, exactly as the README shows it: list them with a
  * visibility query, retry one by its workflow id, retry every dead job of a type with one batch
- * signal. The dead-letter queue's counters must follow, as for retries made through rebound.
+ * signal. The dead-letter queue's counters must follow, as for retries made through rebound, and
+ * its audit log records each retry as sent by signal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetterAdmin } from '../../src/admin';
@@ -65,6 +66,12 @@ describe('the official temporal CLI', () => {
       return s.byType[mail]?.succeededAfterRetry === 1 && s;
     }, 'the retry to be counted');
     expect(stats.byType[mail]).toMatchObject({ deadNow: 1, deadLettered: 2, retried: 1, succeededAfterRetry: 1 });
+    // Nothing of rebound recorded it: the queue does, from the job's report, as coming by signal.
+    const entries = await eventually(async () => {
+      const log = await admin.audit({ jobId: fixed });
+      return log.length > 0 && log;
+    }, 'the retry in the audit log');
+    expect(entries).toEqual([expect.objectContaining({ action: 'editAndRetry', actor: 'unknown', reason: 'fixed by hand', type: mail, detail: { via: 'signal' } })]);
   });
 
   it('retries every dead job of a type with one `temporal workflow signal --query`, leaving other types dead', async () => {
@@ -97,5 +104,11 @@ describe('the official temporal CLI', () => {
     // The other type's counters did not move.
     expect(after.byType[mail]?.deadNow ?? 0).toBe(before.byType[mail]?.deadNow ?? 0);
     await eventually(async () => (await admin.list({ type: image })).items.length === 0, 'the retried jobs to leave the list');
+    const logged = await eventually(async () => {
+      const log = (await admin.audit()).filter((e) => e.type === image);
+      return log.length === 3 && log;
+    }, 'each job of the batch in the audit log');
+    expect(logged.map((e) => e.jobId).sort()).toEqual([...images].sort());
+    expect(logged.every((e) => e.action === 'editAndRetry' && e.reason === 'batch retry' && e.detail?.via === 'signal')).toBe(true);
   });
 });

@@ -270,7 +270,8 @@ describe('the console API', () => {
       const state = async () => (await api('GET', `/api/bulk/${id}`)).json.state;
       await eventually(async () => (await state()) === 'Running', 'the operation to run');
 
-      const paused = await api('POST', `/api/bulk/${id}/pause`);
+      expect((await api('POST', `/api/bulk/${id}/pause`, { body: { why: 'x' } })).status).toBe(400);
+      const paused = await api('POST', `/api/bulk/${id}/pause`, { body: { reason: 'too fast for the mail provider' } });
       expect(paused.status, paused.text).toBe(200);
       await eventually(async () => (await state()) === 'Paused', 'the operation to pause');
       expect((await api('POST', `/api/bulk/${id}/resume`)).status).toBe(200);
@@ -281,6 +282,18 @@ describe('the console API', () => {
         return p.state === 'Aborted' && p;
       }, 'the operation to abort');
       expect(aborted.remaining).toBeGreaterThan(0);
+      // Each control is in the audit log under the console's name.
+      const controls = await eventually(async () => {
+        const { entries } = (await api('GET', '/api/audit')).json as { entries: { action: string; actor: string; reason?: string; operationId?: string }[] };
+        const mine = entries.filter((e) => e.operationId === id);
+        return mine.length === 4 && mine;
+      }, 'the operation and its controls in the audit log');
+      expect(controls.map((e) => [e.action, e.actor, e.reason])).toEqual([
+        ['bulkRetry', 'console', undefined],
+        ['bulkPause', 'console', 'too fast for the mail provider'],
+        ['bulkResume', 'console', undefined],
+        ['bulkAbort', 'console', undefined],
+      ]);
     });
   });
 });

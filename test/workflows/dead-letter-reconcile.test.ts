@@ -1,7 +1,7 @@
 /**
  * A dead job terminated from outside (the Web UI's terminate, `temporal workflow terminate`) runs
  * none of our code, so it cannot report itself: the dead-letter queue finds it, and stops
- * counting it as dead, so that stats keep agreeing with the list.
+ * counting it as dead, so that stats keep agreeing with the list, and records who terminated it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type DeadLetterAdmin } from '../../src/admin';
@@ -48,8 +48,17 @@ describe('the dead-letter queue and jobs terminated from outside', () => {
     }, 'the list to show two dead jobs');
     expect(listed).toEqual([...others].sort());
 
+    // The audit log has who terminated it (the CLI's identity) and why.
+    const [entry] = await eventually(async () => {
+      const log = await admin.audit({ jobId: terminated });
+      return log.length > 0 && log;
+    }, 'the termination in the audit log');
+    expect(entry).toMatchObject({ action: 'terminate', reason: 'terminated by an operator', type, detail: { via: 'termination' } });
+    expect(entry.actor).toMatch(/^temporal-cli/);
+
     // Later looks find the same job again and do not count it twice.
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await admin.stats()).byType[type]).toMatchObject({ deadNow: 2, cancelled: 1 });
+    expect(await admin.audit({ jobId: terminated })).toHaveLength(1);
   });
 });
