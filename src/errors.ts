@@ -312,6 +312,24 @@ export class JobPausedError extends ReboundError {
   }
 }
 
+/**
+ * Thrown by `cancelJob` (`rebound jobs cancel`) when the job has settled: it succeeded, was
+ * cancelled or expired, or is dead-lettered (cancel a dead job with `admin.cancel`, `rebound dlq
+ * cancel`). Nothing was changed.
+ */
+export class JobSettledError extends ReboundError {
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+  ) {
+    super(
+      status === 'DeadLettered'
+        ? `job "${jobId}" is DeadLettered: cancel a dead job with \`rebound dlq cancel\` (admin.cancel)`
+        : `job "${jobId}" is ${status}: only a job that is Scheduled, Running or Retrying can be cancelled`,
+    );
+  }
+}
+
 /** Thrown by resume when the job is not paused. */
 export class JobNotPausedError extends ReboundError {
   constructor(readonly jobId: string) {

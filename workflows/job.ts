@@ -155,7 +155,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
   setHandler(breakerWakeSignal, () => void breakerWakes.count++);
   // Pause, resume and retry-now act on the attempt through the server: the job only notes them.
   setHandler(operatorNoteSignal, ({ event, at, attempt, actor, reason }) => {
-    note(state, event, `next attempt: ${attemptOf(state.retry, attempt ?? state.attempts + 1)}`, { actor, reason }, at);
+    const detail = event === 'CancelRequested' ? undefined : `next attempt: ${attemptOf(state.retry, attempt ?? state.attempts + 1)}`;
+    note(state, event, detail, { actor, reason }, at);
   });
   // A delayed job starts now: it is no longer `Scheduled`.
   if (input.startDelayMs && !input.carried) upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Running }]);

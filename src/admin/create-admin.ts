@@ -13,7 +13,7 @@ import { bulkOperationHandle, maxJobsPerPart, startBulkOperation } from './bulk-
 import { defaultActor, payloadChanges, readAuditLog, recordAudit } from './audit';
 import { checkTaskQueue } from './check';
 import { deleteJob, deletionsInFlight } from './delete';
-import { actOnAttempt } from './job-actions';
+import { actOnAttempt, cancelJob } from './job-actions';
 import { listJobs } from './job-list';
 import { jobStats } from './job-stats';
 import type {
@@ -283,6 +283,10 @@ export function createAdmin(options: AdminOptions): DeadLetterAdmin {
     resume: (jobId, opts = {}) => {
       checkOptionKeys(opts, actionKeys, 'resume');
       return actOnAttempt(client, 'resume', jobId, { ...opts, actor: actorOf(opts) });
+    },
+    cancelJob: (jobId, opts = {}) => {
+      checkOptionKeys(opts, actionKeys, 'cancelJob');
+      return cancelJob(client, jobId, { ...opts, actor: actorOf(opts) });
     },
     audit: (filter = {}) => {
       checkOptionKeys(filter, ['jobId', 'since'], 'audit');

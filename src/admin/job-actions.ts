@@ -1,19 +1,20 @@
 /**
- * Operator actions on a job waiting between attempts, through the server's activity operations
- * on its pending attempt: run the next attempt now, pause the job's attempts, resume them. The
- * job counts its attempts itself, so none of these uses one up or changes its number; each is
- * noted in the job's timeline and recorded in the audit log.
+ * Operator actions on a job that has not settled. On one waiting between attempts, through the
+ * server's activity operations on its pending attempt: run the next attempt now, pause the job's
+ * attempts, resume them. The job counts its attempts itself, so none of these uses one up or
+ * changes its number. And cancelling a job that is scheduled, running or retrying. Each is noted
+ * in the job's timeline and recorded in the audit log.
  */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { pendingAttemptOf, type PendingAttempt } from '../client';
-import { JobStatus, jobWorkflowId, operatorNoteSignal, searchAttributes as sa, type OperatorNote } from '../contract';
-import { JobNotFoundError, JobNotPausedError, JobNotWaitingError, JobPausedError } from '../errors';
+import { JobStatus, jobWorkflowId, operatorNoteSignal, runningStatuses, searchAttributes as sa, type OperatorNote } from '../contract';
+import { JobNotFoundError, JobNotPausedError, JobNotWaitingError, JobPausedError, JobSettledError } from '../errors';
 import { recordAudit } from './audit';
 import type { JobActionOptions, JobActionResult } from './types';
 
 type Action = 'retryNow' | 'pause' | 'resume';
 
-const noteOf: Record<Action, OperatorNote['event']> = { retryNow: 'RetriedNow', pause: 'Paused', resume: 'Resumed' };
+const noteOf: Record<Action | 'cancel', OperatorNote['event']> = { retryNow: 'RetriedNow', pause: 'Paused', resume: 'Resumed', cancel: 'CancelRequested' };
 
 /** The job's workflow description, and its pending attempt when it has one. */
 async function describeJob(client: Client, jobId: string): Promise<{ description: WorkflowExecutionDescription; pending?: PendingAttempt }> {
@@ -82,8 +83,45 @@ export async function actOnAttempt(client: Client, action: Action, jobId: string
       await client.workflowService.unpauseActivity({ ...target, resetAttempts: false, resetHeartbeat: false });
       break;
   }
-  const type = description.typedSearchAttributes.get(sa.jobType);
-  // Recorded with the job's own task queue's dead-letter queue.
-  await recordAudit(client, description.taskQueue, [{ at, actor: options.actor, action, jobId, ...(type ? { type } : {}), ...(options.reason ? { reason: options.reason } : {}) }]);
+  await recordAction(client, description, action, jobId, at, options);
   return { jobId, action, at, actor: options.actor, paused: action === 'pause' };
+}
+
+/** Records an action in the audit log of the job's own task queue's dead-letter queue. */
+async function recordAction(client: Client, description: WorkflowExecutionDescription, action: Action | 'cancel', jobId: string, at: string, options: JobActionOptions & { actor: string }, detail?: Record<string, string>) {
+  const type = description.typedSearchAttributes.get(sa.jobType);
+  await recordAudit(client, description.taskQueue, [{ at, actor: options.actor, action, jobId, ...(type ? { type } : {}), ...(options.reason ? { reason: options.reason } : {}), ...(detail ? { detail } : {}) }]);
+}
+
+/**
+ * Cancels a job that has not settled. A `Scheduled` one has run no code: its workflow is
+ * terminated, and it never runs. A running or retrying one is noted (who, why), then its workflow
+ * is cancelled: the attempt under way is cancelled (its handler's `ctx.signal` aborts) and the job
+ * ends `Cancelled`. A settled job is refused with `JobSettledError`, and nothing changes.
+ */
+export async function cancelJob(client: Client, jobId: string, options: JobActionOptions & { actor: string }): Promise<JobActionResult> {
+  const { description } = await describeJob(client, jobId);
+  const status = (description.typedSearchAttributes.get(sa.jobStatus) as JobStatus | undefined) ?? JobStatus.Running;
+  if (description.status.name !== 'RUNNING') throw new JobSettledError(jobId, runningStatuses.includes(status) ? `closed (${description.status.name})` : status);
+  if (status !== JobStatus.Scheduled && !runningStatuses.includes(status)) throw new JobSettledError(jobId, status);
+  const handle = client.workflow.getHandle(description.workflowId, description.runId);
+  const at = new Date().toISOString();
+  try {
+    if (status === JobStatus.Scheduled) {
+      // The server would hold a cancel request until the job's time.
+      await handle.terminate(`cancelled before it ran by ${options.actor}${options.reason ? `: ${options.reason}` : ''}`);
+    } else {
+      await handle.signal(operatorNoteSignal, { event: noteOf.cancel, at, actor: options.actor, reason: options.reason });
+      await handle.cancel();
+    }
+  } catch (err) {
+    // Ended meanwhile: say how it ended.
+    if (err instanceof WorkflowNotFoundError) {
+      const now = await describeJob(client, jobId);
+      throw new JobSettledError(jobId, (now.description.typedSearchAttributes.get(sa.jobStatus) as string | undefined) ?? now.description.status.name);
+    }
+    throw err;
+  }
+  await recordAction(client, description, 'cancel', jobId, at, options, { status });
+  return { jobId, action: 'cancel', at, actor: options.actor, paused: false };
 }

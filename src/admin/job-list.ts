@@ -20,6 +20,7 @@ export function jobSummary(info: ListedExecution): JobSummary {
     errorType: job.errorType ?? null,
     submittedAt: info.startTime ?? null,
     closedAt: info.closeTime ?? null,
+    runAt: job.runAt ?? null,
     deadLetteredAt: job.deadLetteredAt ?? null,
     tags: job.tags,
   };

@@ -57,6 +57,8 @@ export interface JobSummary {
   submittedAt: string | null;
   /** When its workflow closed; null while it is open (scheduled, running, retrying or dead). */
   closedAt: string | null;
+  /** While it is `Scheduled`: when it is to start; null otherwise. */
+  runAt: string | null;
   deadLetteredAt: string | null;
   tags: JobTags;
 }
@@ -172,10 +174,10 @@ export interface JobActionOptions {
   actor?: string;
 }
 
-/** What retry-now, pause or resume did. */
+/** What retry-now, pause, resume or cancelJob did. */
 export interface JobActionResult {
   jobId: string;
-  action: 'retryNow' | 'pause' | 'resume';
+  action: 'retryNow' | 'pause' | 'resume' | 'cancel';
   /** When it was done, as recorded. */
   at: string;
   actor: string;
@@ -427,6 +429,14 @@ export interface DeadLetterAdmin {
   pause(jobId: string, options?: JobActionOptions): Promise<JobActionResult>;
   /** Resumes a paused job: its next attempt runs at once. Throws `JobNotFoundError`, `JobNotPausedError`, `JobNotWaitingError`. */
   resume(jobId: string, options?: JobActionOptions): Promise<JobActionResult>;
+  /**
+   * Cancels a job that has not settled: a `Scheduled` one never runs (its workflow is
+   * terminated); a running or retrying one has its attempt under way cancelled (the handler's
+   * `ctx.signal` aborts) and ends `Cancelled`. Noted in its timeline (a running one's) and the
+   * audit log. Throws `JobNotFoundError`, or `JobSettledError` for a job that succeeded, was
+   * cancelled, expired or is dead-lettered (cancel a dead job with {@link cancel}).
+   */
+  cancelJob(jobId: string, options?: JobActionOptions): Promise<JobActionResult>;
   /**
    * The audit log of operator actions on this task queue (retries, edits, cancels, deletions, bulk
    * operations, retry-now, pause, resume), oldest first, the most recent 1000. It lives in the

@@ -226,6 +226,7 @@ export async function listExecutions(client: Client, query: string, limit: numbe
         memo: await decodeMemo(client, raw.memo?.fields as Record<string, Payload> | undefined, (key) => withRecord || key !== 'record'),
         startTime: isoOf(raw.startTime),
         closeTime: isoOf(raw.closeTime),
+        executionTime: isoOf(raw.executionTime),
       };
     }),
   );

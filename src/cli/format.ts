@@ -142,9 +142,14 @@ export function printJob(ctx: CliContext, record: JobRecord, { stack = false, ui
       ['Auto-redrive', record.autoRedriveAt ? `at ${formatTime(record.autoRedriveAt)}${record.autoRedrives ? ` (redriven ${record.autoRedrives} time(s) before)` : ''}` : record.autoRedrives ? `redriven ${record.autoRedrives} time(s)` : undefined],
       ['Paused', record.paused ? pausedText(record.paused) : undefined],
       ['Next attempt', record.nextAttemptAt ? formatTime(record.nextAttemptAt) : undefined],
+      ['Runs at', record.runAt ? formatTime(record.runAt) : undefined],
       ['Web UI', uiLink],
     ]),
   );
+  if (record.status === JobStatus.Scheduled) {
+    ctx.print('(Scheduled: the server starts it at its time; until then it has run no code. Cancel it with `rebound jobs cancel <jobId>`.)');
+    return;
+  }
   if (!fromQuery) {
     ctx.print('(No worker answered, so this is what the server indexed; run a worker to see the payload and attempts.)');
     return;

@@ -1,6 +1,6 @@
 /**
- * `rebound jobs retry-now|pause|resume <jobId...>`: act on jobs waiting between attempts. A thin
- * shell over the admin API: parse, call one admin function per job, print.
+ * `rebound jobs retry-now|pause|resume|cancel <jobId...>`: act on jobs that have not settled. A
+ * thin shell over the admin API: parse, call one admin function per job, print.
  */
 import type { Command } from 'commander';
 import { createAdmin, type DeadLetterAdmin, type JobActionResult } from '../admin';
@@ -11,9 +11,9 @@ export function actorOption(cmd: Command): Command {
   return cmd.option('--as <name>', "who is acting, kept in the job's timeline and the audit log (default: your OS user name)");
 }
 
-type Verb = 'retry-now' | 'pause' | 'resume';
+type Verb = 'retry-now' | 'pause' | 'resume' | 'cancel';
 
-const verbs: { verb: Verb; method: 'retryNow' | 'pause' | 'resume'; description: string; done: string }[] = [
+const verbs: { verb: Verb; method: 'retryNow' | 'pause' | 'resume' | 'cancelJob'; description: string; done: string }[] = [
   {
     verb: 'retry-now',
     method: 'retryNow',
@@ -22,12 +22,18 @@ const verbs: { verb: Verb; method: 'retryNow' | 'pause' | 'resume'; description:
   },
   { verb: 'pause', method: 'pause', description: 'Pause jobs waiting between attempts: their next attempt waits until resumed', done: 'Paused' },
   { verb: 'resume', method: 'resume', description: 'Resume paused jobs: their next attempt runs at once', done: 'Resumed' },
+  {
+    verb: 'cancel',
+    method: 'cancelJob',
+    description: 'Cancel jobs that have not settled: a scheduled one never runs, a running one has its attempt cancelled (dead jobs: rebound dlq cancel)',
+    done: 'Cancelled',
+  },
 ];
 
 /** One job's outcome: what was done, or why not. */
 type Outcome = ({ ok: true } & JobActionResult) | { jobId: string; ok: false; error: { name: string; message: string } };
 
-/** Adds `retry-now`, `pause` and `resume` to a `jobs` command group. */
+/** Adds `retry-now`, `pause`, `resume` and `cancel` to a `jobs` command group. */
 export function addJobActionCommands(jobs: Command, ctx: CliContext): void {
   for (const { verb, method, description, done } of verbs) {
     actorOption(jobs.command(verb).description(description).argument('<jobIds...>', 'the jobs').option('--reason <text>', "why; kept in the job's timeline and the audit log"))
@@ -59,6 +65,6 @@ export function addJobActionCommands(jobs: Command, ctx: CliContext): void {
 
 /** Adds the `jobs` command group with its actions, or the actions to the group when another part of the CLI made it. */
 export function registerJobActionCommands(program: Command, ctx: CliContext): void {
-  const jobs = program.commands.find((c) => c.name() === 'jobs') ?? program.command('jobs').description('Act on jobs that are not dead: retry now, pause, resume');
+  const jobs = program.commands.find((c) => c.name() === 'jobs') ?? program.command('jobs').description('Act on jobs that have not settled: retry now, pause, resume, cancel');
   addJobActionCommands(jobs, ctx);
 }

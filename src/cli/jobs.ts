@@ -8,7 +8,7 @@ import type { JobStatus } from '../contract';
 import type { JobTags } from '../jobs';
 import type { CliContext } from './context';
 import { withAdmin } from './dlq';
-import { cell, formatTags, formatTimeAgo } from './format';
+import { cell, formatTags, formatTime, formatTimeAgo } from './format';
 import { parseIntegerInRange, parseStatusOption, parseTagOption, parseTimeOption } from './options';
 
 /** The filter options of `jobs list`. */
@@ -51,7 +51,7 @@ function addListCommand(jobs: Command, ctx: CliContext): void {
   jobFilterOptions(jobs.command('list').description('List jobs in any status, pages as the server returns them'))
     .option('--limit <n>', 'jobs per page, 1 to 1000', parseIntegerInRange(1, 1_000), 50)
     .option('--page-token <token>', 'the next page, as the previous page printed it')
-    .option('--json', 'print { items: [{ jobId, workflowId, type, status, attempts, errorType, submittedAt, closedAt, deadLetteredAt, tags }], nextPageToken }')
+    .option('--json', 'print { items: [{ jobId, workflowId, type, status, attempts, errorType, submittedAt, closedAt, runAt, deadLetteredAt, tags }], nextPageToken }')
     .action(async (opts: JobFilterOpts & { limit: number; pageToken?: string; json?: boolean }, cmd: Command) => {
       const page = await withAdmin(ctx, cmd, (admin) => admin.listJobs(jobFilterOf(opts), { limit: opts.limit, pageToken: opts.pageToken }));
       if (opts.json) {
@@ -64,7 +64,7 @@ function addListCommand(jobs: Command, ctx: CliContext): void {
       }
       ctx.printTable(
         ['Job', 'Type', 'Status', 'Attempts', 'Error type', 'Submitted', 'Tags'],
-        page.items.map((i) => [i.jobId, i.type, i.status, i.attempts, i.errorType, formatTimeAgo(i.submittedAt ?? undefined), cell(formatTags(i.tags), 40)]),
+        page.items.map((i) => [i.jobId, i.type, i.runAt ? `${i.status} (runs at ${formatTime(i.runAt)})` : i.status, i.attempts, i.errorType, formatTimeAgo(i.submittedAt ?? undefined), cell(formatTags(i.tags), 40)]),
       );
       if (page.nextPageToken) ctx.print(`More: rebound jobs list --page-token ${page.nextPageToken} (with the same filters)`);
     });

@@ -40,6 +40,13 @@ export function parseTimeOption(value: string): Date {
   throw new InvalidArgumentError('Expected how long ago, such as 30m, 2h, 7d, or an ISO time such as 2025-01-31T12:00:00Z.');
 }
 
+/** Option parser: an ISO time, such as `2025-01-31T12:00:00Z` (a time to come: a duration from now is `--delay`). */
+export function parseIsoTimeOption(value: string): Date {
+  const at = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value.trim()) || Number.isNaN(at.getTime())) throw new InvalidArgumentError('Expected an ISO time such as 2025-01-31T12:00:00Z.');
+  return at;
+}
+
 /** Option parser: a finite number. */
 export function parseNumberOption(value: string): number {
   const n = Number(value);

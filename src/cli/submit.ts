@@ -7,9 +7,9 @@ import { createJobClient, readJob, type JobRecord } from '../client';
 import { JobStatus } from '../contract';
 import type { CliContext } from './context';
 import { uiLinkOf } from './dlq';
-import { jobDocument, printDeadHints, printJob } from './format';
-import type { JobTags } from '../jobs';
-import { parseDurationOption, parseIntegerOption, parseNumberOption, parseTagOption } from './options';
+import { formatTime, jobDocument, printDeadHints, printJob } from './format';
+import { toMs, type JobTags } from '../jobs';
+import { parseDurationOption, parseIntegerInRange, parseIntegerOption, parseIsoTimeOption, parseNumberOption, parseTagOption } from './options';
 import { payloadOptions, readPayload, type PayloadOpts } from './payload';
 
 interface SubmitOpts extends PayloadOpts {
@@ -21,6 +21,9 @@ interface SubmitOpts extends PayloadOpts {
   wait?: boolean;
   json?: boolean;
   tag?: JobTags;
+  delay?: Duration;
+  runAt?: Date;
+  priority?: number;
 }
 
 /** Adds `rebound submit`. */
@@ -36,6 +39,9 @@ export function addSubmitCommand(program: Command, ctx: CliContext): void {
     .option('--backoff-coefficient <x>', 'each delay is the previous one times this', parseNumberOption)
     .option('--max-interval <duration>', 'no delay is longer than this, e.g. 30s, 5m', parseDurationOption)
     .option('--tag <key=value>', 'a tag to find the job by, such as userId=u1 (repeat for several; not encrypted: no personal data)', parseTagOption)
+    .option('--delay <duration>', 'start it this long from now, e.g. 10m, 2h (Scheduled until then; no worker slot held)', parseDurationOption)
+    .option('--run-at <time>', 'start it at this ISO time, e.g. 2026-12-01T09:00:00Z (Scheduled until then)', parseIsoTimeOption)
+    .option('--priority <n>', "1 (taken first) to 5 (the server's default is 3)", parseIntegerInRange(1, 5))
     .option('--wait', 'wait until the job settles; exit 0 whichever way it ended (the output says which)')
     .option('--json', 'print one JSON document: { jobId, workflowId, runId, created } (with --wait also status, attempts, result | error)')
     .action(async (type: string, opts: SubmitOpts, cmd: Command) => {
@@ -52,12 +58,16 @@ export function addSubmitCommand(program: Command, ctx: CliContext): void {
             maximumInterval: opts.maxInterval,
           },
           ...(opts.tag ? { tags: opts.tag } : {}),
+          ...(opts.delay !== undefined ? { delay: opts.delay } : {}),
+          ...(opts.runAt !== undefined ? { runAt: opts.runAt } : {}),
+          ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
         });
         const submitted = { jobId: handle.jobId, workflowId: handle.workflowId, runId: handle.runId ?? null, created: handle.created };
         if (!opts.json) {
+          const startAt = opts.runAt ?? (opts.delay !== undefined ? new Date(Date.now() + toMs(opts.delay, 'delay')) : undefined);
           ctx.print(
             handle.created
-              ? `Submitted ${type} job ${handle.jobId} (workflow ${handle.workflowId}) on task queue "${config.taskQueue}".`
+              ? `Submitted ${type} job ${handle.jobId} (workflow ${handle.workflowId}) on task queue "${config.taskQueue}"${startAt && startAt.getTime() > Date.now() ? `, Scheduled to run at ${formatTime(startAt.toISOString())}` : ''}.`
               : `Job ${handle.jobId} exists already; nothing new was started.`,
           );
         }

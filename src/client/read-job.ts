@@ -49,22 +49,26 @@ export interface IndexedJob {
   attempts?: number;
   /** The tags it was submitted with. */
   tags: JobTags;
+  /** For a `Scheduled` job: when it is to start (the server's execution time). */
+  runAt?: string;
 }
 
 /** What a job's listing or description tells: the fields {@link indexedJob} reads. */
-export type ExecutionFacts = Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'type' | 'status' | 'typedSearchAttributes' | 'memo'>;
+export type ExecutionFacts = Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'type' | 'status' | 'typedSearchAttributes' | 'memo'> & { executionTime?: Date | string };
 
 /** A job as the server indexed it, from its execution info (a list entry or a description). */
 export function indexedJob(info: ExecutionFacts, jobId: string): IndexedJob {
   const attrs = info.typedSearchAttributes;
   const closed: Record<string, JobStatus> = { CANCELLED: JobStatus.Cancelled, COMPLETED: JobStatus.Succeeded };
   const memo = info.memo as { message?: unknown; round?: unknown; attempts?: unknown } | undefined;
+  const status = statusOnceClosed((attrs.get(sa.jobStatus) as JobStatus | undefined) ?? closed[info.status.name] ?? JobStatus.Running, info.status.name);
+  const runAt = status === JobStatus.Scheduled && info.executionTime ? new Date(info.executionTime).toISOString() : undefined;
   return {
     jobId,
     workflowId: info.workflowId,
     runId: info.runId,
     type: attrs.get(sa.jobType) ?? info.type,
-    status: statusOnceClosed((attrs.get(sa.jobStatus) as JobStatus | undefined) ?? closed[info.status.name] ?? JobStatus.Running, info.status.name),
+    status,
     errorType: attrs.get(sa.jobErrorType),
     failureGroup: attrs.get(sa.jobFailureGroup),
     totalAttempts: attrs.get(sa.jobAttempts) ?? 0,
@@ -73,6 +77,7 @@ export function indexedJob(info: ExecutionFacts, jobId: string): IndexedJob {
     round: memo?.round === undefined ? undefined : Number(memo.round),
     attempts: memo?.attempts === undefined ? undefined : Number(memo.attempts),
     tags: tagsOfValues(attrs.get(sa.jobTags)),
+    ...(runAt ? { runAt } : {}),
   };
 }
 
@@ -107,6 +112,7 @@ function recordFromIndex(job: IndexedJob): JobRecord {
     message: job.message,
     deadLetteredAt: job.deadLetteredAt,
     tags: job.tags,
+    ...(job.runAt ? { runAt: job.runAt } : {}),
     indexedOnly: true,
   };
 }

@@ -68,6 +68,8 @@ export type JobRecord = JobState & {
   tags?: JobTags;
   /** While the job waits between attempts: when the next one is due. */
   nextAttemptAt?: string;
+  /** While the job is `Scheduled` (submitted with `delay` or `runAt`): when it is to start. */
+  runAt?: string;
   /** Set while an operator has paused the job's attempts: since when, by whom, why. */
   paused?: PauseInfo;
 };

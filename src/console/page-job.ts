@@ -25,6 +25,7 @@ function facts(record: JobRecord): Html {
     ['Reason', record.reason],
     ['Paused', record.paused ? `since ${record.paused.since ? when(record.paused.since) : '-'}${record.paused.by ? ` by ${record.paused.by}` : ''}${record.paused.reason ? `: ${record.paused.reason}` : ''}` : undefined],
     ['Next attempt', record.nextAttemptAt ? html`<time datetime="${record.nextAttemptAt}" title="${when(record.nextAttemptAt)}">${ago(record.nextAttemptAt)}</time>` : undefined],
+    ['Runs at', record.runAt ? html`<time datetime="${record.runAt}" title="${when(record.runAt)}">${ago(record.runAt)}</time>` : undefined],
     ['Workflow', html`<span class="mono">${record.workflowId}</span>`],
   ];
   return html`<dl class="facts">${rows.filter(([, v]) => v !== undefined).map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>`;
@@ -106,7 +107,7 @@ export function renderJobPage(ctx: PageContext & Pick<ConsoleContext, 'namespace
   <a class="button secondary" href="${webUiJobUrl(ctx, record.workflowId)}" target="_blank" rel="noopener noreferrer">Open in Temporal Web UI ↗</a>
 </div>
 ${actions(ctx, record)}
-${record.indexedOnly ? html`<p class="notice notice-warn">No worker answered, so this is what the server indexed: run a worker on <strong>${ctx.taskQueue}</strong> to see the payload and the attempts.</p>` : ''}
+${record.status === JobStatus.Scheduled ? html`<p class="notice">Scheduled: the server starts it at its time; until then it has run no code.</p>` : record.indexedOnly ? html`<p class="notice notice-warn">No worker answered, so this is what the server indexed: run a worker on <strong>${ctx.taskQueue}</strong> to see the payload and the attempts.</p>` : ''}
 ${lastError ? html`<section class="notice notice-alert last-error"><strong>${record.errorType}</strong>: ${record.message ?? ''}</section>` : ''}
 <div class="grid-2">
   <section class="card">${facts(record)}</section>

@@ -117,7 +117,7 @@ export interface Attribution {
  * (not recorded in the history): told to the job so that its timeline shows it.
  */
 export interface OperatorNote extends Attribution {
-  event: 'RetriedNow' | 'Paused' | 'Resumed';
+  event: 'RetriedNow' | 'Paused' | 'Resumed' | 'CancelRequested';
   at: string;
   /** The attempt it concerned. @defaultValue the next one the job runs */
   attempt?: number;

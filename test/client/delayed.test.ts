@@ -31,8 +31,13 @@ describe.concurrent('a delayed job', () => {
     const submittedAt = Date.now();
     const handle = await jobs().submit('delayed.stamp', {}, { jobId: unique('delay'), delay: '3s' });
     expect(await attribute(handle.workflowId)).toBe(JobStatus.Scheduled);
-    expect((await handle.status()).status).toBe(JobStatus.Scheduled);
+    const scheduled = await handle.status();
+    expect(scheduled.status).toBe(JobStatus.Scheduled);
+    // Its time, from the server: the submit's time plus the delay.
+    expect(Date.parse(scheduled.runAt!)).toBeGreaterThanOrEqual(submittedAt + 3_000 - 50);
+    expect(Date.parse(scheduled.runAt!)).toBeLessThanOrEqual(Date.now() + 3_000);
     expect(await handle.result()).toBe('stamped');
+    expect((await handle.status()).runAt).toBeUndefined();
     expect(Date.parse(ran.get(handle.jobId)!) - submittedAt).toBeGreaterThanOrEqual(3_000);
     const record = await handle.status();
     expect(record.timeline.map((e) => e.event)).toEqual(['Submitted', 'Started', 'Succeeded']);
