@@ -16,6 +16,12 @@ export const tagLimits = {
   keyChars: 64,
   /** Characters of a value, at most. */
   valueChars: 128,
+  /**
+   * Bytes of all a job's tags together, at most, as the `JobTags` search attribute holds them (a
+   * JSON list of `key=value`): under the server's default limit of 2 KB for one search
+   * attribute's value (`limit.searchAttributesSizeOfValue`), past which it refuses the start.
+   */
+  totalBytes: 2_000,
 } as const;
 
 /** A key: a letter, then letters, digits, `_`, `-` or `.`. */
@@ -52,6 +58,12 @@ export function checkTags(tags: unknown, what = 'tag'): JobTags {
   const entries = Object.entries(tags);
   if (entries.length > tagLimits.maxTags) throw new InvalidOptionsError(`at most ${tagLimits.maxTags} tags, got ${entries.length}`);
   for (const [key, value] of entries) checkTag(key, value, what);
+  const bytes = Buffer.byteLength(JSON.stringify(tagValues(tags as JobTags)));
+  if (bytes > tagLimits.totalBytes) {
+    throw new InvalidOptionsError(
+      `tags take ${bytes} bytes together (as the JobTags search attribute holds them), more than the ${tagLimits.totalBytes} the server takes in one search attribute: use fewer or shorter tags`,
+    );
+  }
   return tags as JobTags;
 }
 

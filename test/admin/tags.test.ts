@@ -13,6 +13,9 @@ import { adminTestEnv, eventually, rejectionOf, unique, type TestEnv } from '../
 
 const sorted = (ids: string[]) => [...ids].sort();
 
+/** `n` tags with the longest keys and values a tag may have. */
+const bigTags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i).padStart(2, '0')}${'x'.repeat(61)}`, 'v'.repeat(128)]));
+
 describe('job tags', () => {
   const deadType = unique('tagged-dead');
   const okType = unique('tagged-ok');
@@ -104,6 +107,8 @@ describe('job tags', () => {
       [{ userId: 42 }, 'tag "userId": a tag value must be a string, got 42'],
       [{ note: "it's" }, 'tag "note": a tag value must not hold quotes'],
       [Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])), 'at most 20 tags, got 21'],
+      // Each tag within its limits, together past what the server takes in one search attribute.
+      [bigTags(11), 'tags take 2157 bytes together (as the JobTags search attribute holds them), more than the 2000 the server takes'],
     ];
     for (const [tags, message] of cases) {
       const jobId = unique('bad-tags');
@@ -114,6 +119,12 @@ describe('job tags', () => {
     }
     const notObject = await rejectionOf(jobs.submit(okType, {}, { tags: 'userId=u1' as never }));
     expect(notObject.message).toContain('tags must be an object');
+  });
+
+  it('stores the most tags the server takes in one search attribute', async () => {
+    const tags = bigTags(10);
+    const handle = await jobs.submit(okType, {}, { jobId: unique('big-tags'), tags });
+    expect((await handle.status()).tags).toEqual(tags);
   });
 
   it('refuses a bad tag in a filter, naming it', async () => {
