@@ -182,8 +182,12 @@ function upgrade(carried: State): State {
   };
 }
 
-/** Adds entries to the audit log, keeping it bounded (the oldest go first). */
+/**
+ * Adds entries to the audit log, keeping it bounded (the oldest go first). Each is written to the
+ * worker's log too (once: not again on replay), where a log store keeps it past the bound.
+ */
 function audit(state: State, entries: AuditEntry[]): void {
+  for (const entry of entries) log.info('operator action', { audit: entry });
   state.audit.push(...entries);
   if (state.audit.length > auditLogLimit) state.audit.splice(0, state.audit.length - auditLogLimit);
 }

@@ -24,6 +24,30 @@ async function workerLogs(marker: string, ...flags: string[]): Promise<{ stderr:
 }
 
 describe('rebound worker logs', () => {
+  it('write each operator action of the audit log as a line of its own', async () => {
+    requireBuiltCli();
+    const connection = ['--address', address(), '--task-queue', unique('cli-audit-logs'), '--jobs', 'rebound/examples'];
+    const worker = startRebound(['worker', ...connection], { LOG_LEVEL: 'info' });
+    try {
+      await eventually(async () => worker.output().stderr.includes('worker running'), 'the worker to run', 60_000);
+      const jobId = unique('audited');
+      expect(json(await rebound('submit', 'example.send-email', '--id', jobId, '--payload', '{"permanent":true}', '--wait', '--json', ...connection))).toMatchObject({ status: 'DeadLettered' });
+      expect((await rebound('dlq', 'cancel', jobId, '--as', 'nina', '--reason', 'customer left', ...connection)).code).toBe(0);
+      const line = await eventually(async () => {
+        return worker
+          .output()
+          .stderr.split('\n')
+          .filter((l) => l.includes('operator action'))
+          .map((l) => JSON.parse(l))
+          .find((l) => l.audit?.jobId === jobId);
+      }, 'the cancel in the worker log');
+      expect(line.audit).toMatchObject({ action: 'cancel', actor: 'nina', reason: 'customer left', jobId, type: 'example.send-email' });
+      expect(line.level).toBe(30);
+    } finally {
+      worker.kill('SIGKILL');
+    }
+  });
+
   it('hold no payload of a job by default, even at trace level', async () => {
     const marker = 'sk-cli-default-42X';
     const { stderr, jobId } = await workerLogs(marker);
