@@ -153,6 +153,12 @@ export function defineJob<S extends StandardSchemaV1 = StandardSchemaV1, R = unk
     ...(options.autoRedrive === undefined ? {} : { autoRedrive: resolveAutoRedrive(options.autoRedrive, options.type) }),
     handler: options.handler,
   };
+  if (definition.autoRedrive && definition.autoRedrive.cooldownMs >= definition.retentionMs) {
+    // Its dead jobs would expire before their redrive was due: none would ever be redriven.
+    throw new InvalidOptionsError(
+      `autoRedrive.cooldown of job type "${options.type}" (${definition.autoRedrive.cooldownMs} ms) must be shorter than its retention (${definition.retentionMs} ms): a dead job expires at the end of its retention`,
+    );
+  }
   return Object.defineProperty(definition, definitionBrand, { value: true, enumerable: false });
 }
 

@@ -68,8 +68,9 @@ describe('defineJob autoRedrive', () => {
     [{ errorTypes: ['A'], maxTimes: 0 }, /autoRedrive\.maxTimes must be a whole number from 1/],
     [{ errorTypes: ['A'], ratePerSecond: 0 }, /autoRedrive\.ratePerSecond must be a number more than 0 and at most 1000, got 0/],
     [{ errorTypes: ['A'], rate: 5 }, /unknown autoRedrive option "rate" \(did you mean "/],
+    [{ errorTypes: ['A'], cooldown: '2d' }, /autoRedrive\.cooldown of job type "test\.options" \(172800000 ms\) must be shorter than its retention \(86400000 ms\)/],
   ])('refuses %j, naming what is wrong', (autoRedrive, message) => {
-    const err = errorOf({ autoRedrive: autoRedrive as never });
+    const err = errorOf({ autoRedrive: autoRedrive as never, retention: '1d' });
     expect(err).toBeInstanceOf(InvalidOptionsError);
     expect(err.message).toMatch(message);
   });
