@@ -11,7 +11,7 @@ import type { BulkProgress, DeadLetterCounters } from '../contract';
 import { UsageError } from '../errors';
 import { ExitCode, type CliContext } from './context';
 import { cell, deadJobsUiLink, formatJsonLine, formatTimeAgo, jobDocument, jobUiLink, printJob, renderFacts, webUiUrl } from './format';
-import { parseIntegerInRange, parseIntegerOption, parseTagOption, parseTimeOption } from './options';
+import { parseAttemptsOption, parseIntegerInRange, parseTagOption, parseTimeOption } from './options';
 import { actorOption } from './job-actions';
 import { payloadGiven, payloadOptions, readPayload, type PayloadOpts } from './payload';
 
@@ -157,9 +157,9 @@ function selectOptions(cmd: Command, verb: string): Command {
 function addRetryCommand(dlq: Command, ctx: CliContext): void {
   const retry = selectOptions(dlq.command('retry').description('Retry dead jobs in a new round of attempts: by id (optionally with a corrected payload), or --all matching filters'), 'retry');
   payloadOptions(retry, "with ids: the corrected payload, checked against the job type's schema", "default the job's own")
-    .option('--max-attempts <n>', 'attempts in the new round, the first included', parseIntegerOption)
+    .option('--max-attempts <n>', 'attempts in the new round, the first included, or unlimited', parseAttemptsOption)
     .option('--json', 'print one JSON document: per-id results, or { matched, done, ... } once --all has finished')
-    .action(async (jobIds: string[], opts: SelectOpts & PayloadOpts & { maxAttempts?: number }, cmd: Command) => {
+    .action(async (jobIds: string[], opts: SelectOpts & PayloadOpts & { maxAttempts?: number | 'unlimited' }, cmd: Command) => {
       checkSelection('retry', jobIds, opts);
       const retryPolicy = opts.maxAttempts === undefined ? undefined : { maximumAttempts: opts.maxAttempts };
       if (opts.all) {

@@ -24,6 +24,13 @@ export function parseIntegerOption(value: string): number {
   return Number(value);
 }
 
+/** Option parser: a number of attempts, or `unlimited` (its range is checked by the library). */
+export function parseAttemptsOption(value: string): number | 'unlimited' {
+  if (value.trim() === 'unlimited') return 'unlimited';
+  if (!/^\s*-?\d+\s*$/.test(value)) throw new InvalidArgumentError('Expected a whole number, or unlimited.');
+  return Number(value);
+}
+
 /** Option parser factory: a whole number from `min` to `max`. */
 export function parseIntegerInRange(min: number, max: number): (value: string) => number {
   return (value) => {

@@ -9,12 +9,12 @@ import type { CliContext } from './context';
 import { uiLinkOf } from './dlq';
 import { formatTime, jobDocument, printDeadHints, printJob } from './format';
 import { toMs, type JobTags } from '../jobs';
-import { parseDurationOption, parseIntegerInRange, parseIntegerOption, parseIsoTimeOption, parseNumberOption, parseTagOption } from './options';
+import { parseAttemptsOption, parseDurationOption, parseIntegerInRange, parseIsoTimeOption, parseNumberOption, parseTagOption } from './options';
 import { payloadOptions, readPayload, type PayloadOpts } from './payload';
 
 interface SubmitOpts extends PayloadOpts {
   id?: string;
-  maxAttempts?: number;
+  maxAttempts?: number | 'unlimited';
   initialInterval?: Duration;
   backoffCoefficient?: number;
   maxInterval?: Duration;
@@ -34,7 +34,7 @@ export function addSubmitCommand(program: Command, ctx: CliContext): void {
     .argument('<type>', 'job type, one of the job module\'s (--jobs)');
   payloadOptions(submit, 'the payload', 'default {}')
     .option('--id <id>', 'your id for the job; one id runs at most once (default a random UUID)')
-    .option('--max-attempts <n>', "attempts per round, the first included (default the type's)", parseIntegerOption)
+    .option('--max-attempts <n>', "attempts per round, the first included, or unlimited (default the type's)", parseAttemptsOption)
     .option('--initial-interval <duration>', 'delay before the first retry, e.g. 500ms, 2s', parseDurationOption)
     .option('--backoff-coefficient <x>', 'each delay is the previous one times this', parseNumberOption)
     .option('--max-interval <duration>', 'no delay is longer than this, e.g. 30s, 5m', parseDurationOption)

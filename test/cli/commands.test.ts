@@ -137,6 +137,17 @@ describe('rebound submit and status', () => {
     const run = await cli('submit', 'example.send-email', '--max-attempts', 'many');
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--max-attempts');
+    expect(run.stderr).toContain('Expected a whole number, or unlimited.');
+  });
+
+  it('takes --max-attempts unlimited', async () => {
+    const run = await cli('submit', 'example.send-email', '--payload', '{"failTimes":1}', '--max-attempts', 'unlimited', '--initial-interval', '50ms', '--wait', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc).toMatchObject({ status: 'Succeeded', attempts: 2 });
+    const status = JSON.parse((await cli('status', doc.jobId, '--json')).stdout);
+    // Temporal's own spelling of unlimited.
+    expect(status.retry.maximumAttempts).toBe(0);
   });
 
   it('answers an unknown command or option with exit 2', async () => {
