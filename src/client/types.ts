@@ -82,7 +82,11 @@ export interface JobHandle {
   readonly workflowId: string;
   /** The run started by this submit; absent when the job already existed. */
   readonly runId?: string;
-  /** False when a job with this id existed already and nothing new was started. */
+  /**
+   * False when a job with this id existed already and nothing new was started. For a start
+   * queued in the outbox (`queued`) it is true: whether the server knew the id is found only when
+   * the start is forwarded (an id it knew then starts nothing, and the handle follows that job).
+   */
   readonly created: boolean;
   /**
    * True when the server could not be reached before the submit's deadline and the start waits
