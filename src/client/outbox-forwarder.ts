@@ -16,6 +16,11 @@ export interface OutboxFlushResult {
   failed: number;
   /** Entries still waiting after the pass. */
   pending: number;
+  /**
+   * Of `pending`: entries of another namespace, left for a client of that namespace (an outbox
+   * directory shared across namespaces). They do not hold this client's submits back.
+   */
+  otherNamespaces?: number;
   /** Why the pass stopped before the last entry (the server unreachable, or a refusal that may pass); absent when it went through. */
   waiting?: string;
   /** True when another process held the forwarding lock, so this pass forwarded nothing. */
@@ -72,6 +77,7 @@ export async function forwardOutbox(client: Client, store: OutboxStore, options:
       }
       if (entry.namespace !== client.options.namespace) {
         result.pending++;
+        result.otherNamespaces = (result.otherNamespaces ?? 0) + 1;
         continue;
       }
       try {
@@ -139,7 +145,7 @@ export function startForwarder(client: Client, store: OutboxStore, options: Forw
     queuedDuringPass = 0;
     running = forwardOutbox(client, store, { ...options, signal: abort.signal })
       .then((result) => {
-        backlog = result.pending + queuedDuringPass;
+        backlog = result.pending - (result.otherNamespaces ?? 0) + queuedDuringPass;
         waiting = result.waiting;
         backoffMs = result.waiting && !result.locked ? Math.min(maxBackoffMs, backoffMs ? backoffMs * 2 : firstBackoffMs) : 0;
         schedule(backoffMs ? backoffMs * (0.5 + Math.random()) : queuedDuringPass ? 0 : options.pollMs);

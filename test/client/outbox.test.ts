@@ -186,6 +186,33 @@ describe('submit while the server is unreachable', () => {
     }
   }, 300_000);
 
+  it("leaves another namespace's entries for its clients, and they do not hold this client's submits back", async () => {
+    const outbox = path.join(dir, 'shared');
+    const taskQueue = unique('tq-shared');
+    const store = openOutboxStore(outbox);
+    const foreignId = unique('foreign');
+    await store.write({
+      namespace: 'another-namespace',
+      jobId: foreignId,
+      type: 'test.outbox',
+      taskQueue,
+      input: { jobId: foreignId, type: 'test.outbox', payload: { n: 0 }, retry: defaultRetryPolicy },
+      submitId: newSubmitId(),
+    });
+    const jobs = createJobClient({ client, jobs: [outboxJob], taskQueue, outbox: { dir: outbox } });
+    try {
+      expect(await jobs.flushOutbox()).toMatchObject({ forwarded: 0, failed: 0, pending: 1, otherNamespaces: 1 });
+      const handle = await jobs.submit('test.outbox', { n: 1 }, { jobId: unique('own') });
+      // Started at once, not queued behind the other namespace's entry.
+      expect(handle.queued).toBeUndefined();
+      expect((await describeJob(handle.jobId)).status.name).toBe('RUNNING');
+      expect(await readOutboxStatus(outbox)).toMatchObject({ pending: 1 });
+      expect(await rejectionOf(describeJob(foreignId))).toBeInstanceOf(WorkflowNotFoundError);
+    } finally {
+      await jobs.close();
+    }
+  });
+
   it('queues submits made while the server is down in one process, and another process forwards each once, in order, after a restart', async () => {
     const outbox = path.join(dir, 'outbox-restart');
     const taskQueue = unique('tq-restart');
