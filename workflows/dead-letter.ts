@@ -99,9 +99,13 @@ function applyToGroup(stats: DeadLetterStats, event: JobEvent): void {
   let group = stats.groups.find((g) => g.id === event.failureGroup);
   if (event.kind === 'deadLettered') {
     if (!group) {
-      group = { id: event.failureGroup, errorType: event.errorType, types: [], deadNow: 0, deadLettered: 0, firstSeen: event.at, lastSeen: event.at, example: (event.message ?? '').slice(0, 300) };
+      group = { id: event.failureGroup, errorType: event.errorType, types: [], deadNow: 0, deadLettered: 0, firstSeen: event.at, lastSeen: event.at, example: '' };
       stats.groups.push(group);
       if (stats.groups.length > groupLimit) dropGroup(stats);
+    }
+    if (!group.example) {
+      group.example = (event.message ?? '').slice(0, 300);
+      group.exampleJobId = event.jobId;
     }
     group.deadNow++;
     group.deadLettered++;
@@ -110,6 +114,11 @@ function applyToGroup(stats: DeadLetterStats, event: JobEvent): void {
     if (!group.types.includes(event.type) && group.types.length < failureGroupTypesLimit) group.types.push(event.type);
   } else if (group && (event.kind === 'retried' || event.kind === 'cancelled' || event.kind === 'expired' || event.kind === 'deleted')) {
     group.deadNow = Math.max(0, group.deadNow - 1);
+    // A deleted job takes its message with it.
+    if (event.kind === 'deleted' && group.exampleJobId === event.jobId) {
+      group.example = '';
+      delete group.exampleJobId;
+    }
   }
 }
 

@@ -65,8 +65,13 @@ export interface FailureGroup {
   /** When a job first and last dead-lettered in the group. */
   firstSeen: string;
   lastSeen: string;
-  /** The message of the first failure of the group, cut to 300 characters. */
+  /**
+   * The message of a failure of the group (the first), cut to 300 characters; empty once that
+   * job was deleted (messages may hold personal data), until the next job of the group dies.
+   */
   example: string;
+  /** The job whose message is the example. */
+  exampleJobId?: string;
 }
 
 /** How many job types a failure group lists. */

@@ -3,11 +3,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type DeadLetterAdmin } from '../../src/admin';
 import { JobStatus, jobWorkflowId } from '../../src/contract';
 import { JobNotDeadError } from '../../src/errors';
+import { defineJob } from '../../src/jobs';
 import { deadJobType } from '../fixtures/dead-jobs';
 import { adminTestEnv, eventually, rejectionOf, unique, type TestEnv } from '../helpers';
 
 const emails = deadJobType('email.send');
 const images = deadJobType('image.resize');
+
+class CardDeclined extends Error {
+  override name = 'CardDeclined';
+}
+/** Fails with the card number in its message: personal data a failure group's example may hold. */
+const charges = defineJob({
+  type: 'card.charge',
+  retry: { maximumAttempts: 1 },
+  handler: async (payload: { card: string }) => {
+    throw new CardDeclined(`card ${payload.card} declined`);
+  },
+});
 
 describe('admin.delete and admin.deleteAll', () => {
   let env: TestEnv;
@@ -15,7 +28,7 @@ describe('admin.delete and admin.deleteAll', () => {
   let jobs: ReturnType<TestEnv['jobs']>;
 
   beforeAll(async () => {
-    ({ env, jobs } = await adminTestEnv([emails, images]));
+    ({ env, jobs } = await adminTestEnv([emails, images, charges]));
     admin = createAdmin({ client: env.client, taskQueue: env.config.taskQueue, actor: 'carol' });
   });
   afterAll(() => env.close());
@@ -68,6 +81,23 @@ describe('admin.delete and admin.deleteAll', () => {
     expect(entries).toEqual([expect.objectContaining({ action: 'delete', actor: 'carol', reason: 'test data', jobId: id, type: 'email.send', errorType: 'TimeoutError' })]);
     expect(JSON.stringify(entries)).not.toContain('card-4242');
     expect(JSON.stringify(entries)).not.toContain('timeout after');
+  });
+
+  it("takes its message out of its failure group's example, which the group's next dead job fills again", async () => {
+    const group = async () => (await admin.groups()).find((g) => g.errorType === 'CardDeclined');
+    const first = await deadJob('card.charge', { card: '4242424242424242' });
+    await deadJob('card.charge', { card: '5555555555554444' });
+    expect(await eventually(async () => (await group())?.deadNow === 2 && group(), 'both in one group')).toMatchObject({ example: 'card 4242424242424242 declined' });
+    await admin.delete([first]);
+    const emptied = await eventually(async () => {
+      const g = await group();
+      return g?.deadNow === 1 && g;
+    }, 'the group to count one');
+    expect(emptied.example).toBe('');
+    // The counters published in the queue's memo follow within a second or so.
+    await eventually(async () => !JSON.stringify(await admin.stats()).includes('4242424242424242'), 'the published counters to drop the message');
+    await deadJob('card.charge', { card: '378282246310005' });
+    expect(await eventually(async () => (await group())?.deadNow === 2 && group(), 'the next one in the group')).toMatchObject({ example: 'card 378282246310005 declined' });
   });
 
   it('refuses a job that is not dead, and one that does not exist, and leaves them as they are', async () => {
