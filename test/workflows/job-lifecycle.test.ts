@@ -64,6 +64,25 @@ describe('jobWorkflow', () => {
     }
   });
 
+  it.each([
+    ['equal', { equal: true }, [100, 200], [200, 400]],
+    ['full', { full: true }, [1, 200], [1, 400]],
+    ['max', { max: 100 }, [200, 300], [400, 500]],
+  ] as const)('keeps %s jitter within its bounds, and waits each delay before the next attempt', async (_kind, jitter, firstBounds, secondBounds) => {
+    const jobs = env.jobs([flaky, broken]);
+    const handle = await jobs.submit('test.flaky', { failTimes: 2 }, { jobId: unique('jitter'), retry: { initialInterval: 200, backoffCoefficient: 2, maximumInterval: 10_000, jitter } });
+    expect(await handle.result()).toEqual({ done: true, attempt: 3 });
+    const history = (await handle.status()).attemptHistory;
+    const [first, second] = history.map((a) => a.nextDelayMs!);
+    expect(first).toBeGreaterThanOrEqual(firstBounds[0]);
+    expect(first).toBeLessThanOrEqual(firstBounds[1]);
+    expect(second).toBeGreaterThanOrEqual(secondBounds[0]);
+    expect(second).toBeLessThanOrEqual(secondBounds[1]);
+    for (let i = 1; i < history.length; i++) {
+      expect(Date.parse(history[i].startedAt!) - Date.parse(history[i - 1].endedAt!)).toBeGreaterThanOrEqual(history[i - 1].nextDelayMs!);
+    }
+  });
+
   it('dead-letters after exactly maxAttempts attempts', async () => {
     const jobs = env.jobs([flaky, broken]);
     const handle = await jobs.submit('test.broken', {}, { jobId: unique('dead') });
