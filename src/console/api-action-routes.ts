@@ -6,6 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import type { JobOperationResult } from '../admin';
+import { JobSettledError } from '../errors';
 import { bulkDocument } from './api-documents';
 import type { ConsoleEnv } from './auth';
 import type { ConsoleContext } from './console-context';
@@ -43,10 +44,21 @@ export function addApiActionRoutes(app: Hono<ConsoleEnv>, ctx: ConsoleContext): 
     return resultResponse(c, result);
   });
 
+  // A dead job is cancelled as such; one that has not settled (scheduled, running, retrying) has
+  // its workflow cancelled (`cancelJob`); a settled one is refused as not dead.
   app.post('/api/jobs/:jobId/cancel', async (c) => {
     const request = cancelRequestFrom(objectBody(await jsonBody(c)));
-    const [result] = await admin.cancel([c.req.param('jobId')], request);
-    return resultResponse(c, result);
+    const jobId = c.req.param('jobId');
+    const [result] = await admin.cancel([jobId], request);
+    if (result.ok || result.error?.name !== 'JobNotDeadError') return resultResponse(c, result);
+    try {
+      // Ended at once when scheduled; a running attempt is cancelled, and the job ends a moment later.
+      const { paused: _paused, ...done } = await admin.cancelJob(jobId, request);
+      return c.json({ ok: true, status: null, ...done });
+    } catch (err) {
+      if (err instanceof JobSettledError) return resultResponse(c, result);
+      throw err;
+    }
   });
 
   app.post('/api/jobs/:jobId/delete', async (c) => {

@@ -1,6 +1,7 @@
 /**
  * The console API's operator actions beyond retry and cancel: retry now, pause and resume a job
- * waiting between attempts, delete one dead job or dead jobs by filter, read the audit log; all
+ * waiting between attempts, cancel one that has not settled, delete one dead job or dead jobs by
+ * filter, read the audit log; all
  * behind the token, and recorded under the console's token name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,19 @@ describe('the console API: retry now, pause, resume, delete, audit', () => {
       ['pause', 'ops-console'],
       ['resume', 'ops-console'],
     ]);
+  });
+
+  it('cancels a job that has not settled through the cancel of dead jobs, under the token name; a succeeded one is refused with 409', async () => {
+    const handle = await waitingJob();
+    const cancelled = await api('POST', `/api/jobs/${handle.jobId}/cancel`, { body: { reason: 'report no longer needed' } });
+    expect(cancelled.status, cancelled.text).toBe(200);
+    expect(cancelled.json).toMatchObject({ ok: true, jobId: handle.jobId, action: 'cancel', actor: 'ops-console' });
+    const record = await handle.settled();
+    expect(record.status).toBe(JobStatus.Cancelled);
+    expect(record.timeline.find((t) => t.event === 'CancelRequested')).toMatchObject({ actor: 'ops-console', reason: 'report no longer needed' });
+    const settled = await api('POST', `/api/jobs/${handle.jobId}/cancel`);
+    expect(settled.status).toBe(409);
+    expect(settled.json.error).toMatchObject({ name: 'JobNotDeadError' });
   });
 
   it('answers 404 for an unknown job, 409 for one not waiting, 400 for unknown fields', async () => {
