@@ -25,7 +25,6 @@ import {
   type DeadLetterStats,
   type JobEvent,
   type Notification,
-  type OutsideRequest,
   type PublishedStats,
 } from '../src/contract';
 
@@ -201,34 +200,28 @@ function audit(state: State, entries: AuditEntry[]): void {
   if (state.audit.length > auditLogLimit) state.audit.splice(0, state.audit.length - auditLogLimit);
 }
 
-/** A deletion, as the audit log keeps it: who, when, why, the job, its type and error type; never the payload or the message. */
-function deletionEntry(event: JobEvent): AuditEntry {
-  return {
-    at: event.at,
-    actor: event.actor ?? 'unknown',
-    action: 'delete',
-    jobId: event.jobId,
-    type: event.type,
-    errorType: event.errorType,
-    ...(event.reason !== undefined ? { reason: event.reason } : {}),
-  };
-}
-
 /**
- * A retry or cancel that reached a job without rebound's admin API (which records its own), as the
- * audit log keeps it: whoever the request named, or `unknown` (the sender's identity is in the
- * job's history), and how it came.
+ * The audit entry a job's report makes, if any: a deletion (who, when, why, the job, its type and
+ * error type; never the payload or the message), or a retry or cancel that reached the job without
+ * rebound's admin API (which records its own), under whoever the request named or `unknown` (the
+ * sender's identity is in the job's history), with how it came.
  */
-function outsideEntry(event: JobEvent & { via: OutsideRequest }): AuditEntry {
+function reportedEntry(event: JobEvent): AuditEntry | undefined {
+  const { via } = event;
+  let action: AuditEntry['action'];
+  if (event.kind === 'deleted') action = 'delete';
+  else if (event.kind === 'retried' && via) action = event.edited ? 'editAndRetry' : 'retry';
+  else if (event.kind === 'cancelled' && via) action = via === 'termination' ? 'terminate' : 'cancel';
+  else return undefined;
   return {
     at: event.at,
     actor: event.actor ?? 'unknown',
-    action: event.kind === 'retried' ? (event.edited ? 'editAndRetry' : 'retry') : event.via === 'termination' ? 'terminate' : 'cancel',
+    action,
     jobId: event.jobId,
     type: event.type,
     errorType: event.errorType,
     ...(event.reason !== undefined ? { reason: event.reason } : {}),
-    detail: { via: event.via },
+    ...(via ? { detail: { via } } : {}),
   };
 }
 
@@ -302,8 +295,8 @@ export async function deadLetterWorkflow(input: DeadLetterInput): Promise<void> 
       });
       return;
     }
-    if (event.kind === 'deleted') audit(state, [deletionEntry(event)]);
-    else if ((event.kind === 'retried' || event.kind === 'cancelled') && event.via) audit(state, [outsideEntry({ ...event, via: event.via })]);
+    const entry = reportedEntry(event);
+    if (entry) audit(state, [entry]);
     const { stats } = state;
     apply(stats.total, event.kind);
     apply((stats.byType[event.type] ??= emptyCounters()), event.kind);

@@ -436,7 +436,7 @@ async function finish(
   by: Attribution & { forDeletion?: boolean } = {},
 ): Promise<void> {
   const kind = status === JobStatus.Expired ? 'expired' : by.forDeletion ? 'deleted' : 'cancelled';
-  if (state.status === JobStatus.DeadLettered) reports?.send(state, kind, { actor: by.actor, reason: by.reason, via: by.via });
+  if (state.status === JobStatus.DeadLettered) reports?.send(state, kind, by);
   state.status = status;
   note(state, event, detail, { actor: by.actor, reason: by.reason });
   // A cancelled job no longer matches queries for the error it died of; an expired one does.

@@ -6,7 +6,7 @@
  * in the job's timeline and recorded in the audit log.
  */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
-import { pendingAttemptOf, type PendingAttempt } from '../client';
+import { indexedJob, pendingAttemptOf, type PendingAttempt } from '../client';
 import { JobStatus, jobWorkflowId, operatorNoteSignal, runningStatuses, searchAttributes as sa, type OperatorNote } from '../contract';
 import { JobNotFoundError, JobNotPausedError, JobNotWaitingError, JobPausedError, JobSettledError } from '../errors';
 import { recordAudit } from './audit';
@@ -101,9 +101,9 @@ async function recordAction(client: Client, description: WorkflowExecutionDescri
  */
 export async function cancelJob(client: Client, jobId: string, options: JobActionOptions & { actor: string }): Promise<JobActionResult> {
   const { description } = await describeJob(client, jobId);
-  const status = (description.typedSearchAttributes.get(sa.jobStatus) as JobStatus | undefined) ?? JobStatus.Running;
-  if (description.status.name !== 'RUNNING') throw new JobSettledError(jobId, runningStatuses.includes(status) ? `closed (${description.status.name})` : status);
-  if (status !== JobStatus.Scheduled && !runningStatuses.includes(status)) throw new JobSettledError(jobId, status);
+  // As a job's record reads it: a job closed from outside reads Cancelled.
+  const { status } = indexedJob(description, jobId);
+  if (description.status.name !== 'RUNNING' || (status !== JobStatus.Scheduled && !runningStatuses.includes(status))) throw new JobSettledError(jobId, status);
   const handle = client.workflow.getHandle(description.workflowId, description.runId);
   const at = new Date().toISOString();
   try {
@@ -116,10 +116,7 @@ export async function cancelJob(client: Client, jobId: string, options: JobActio
     }
   } catch (err) {
     // Ended meanwhile: say how it ended.
-    if (err instanceof WorkflowNotFoundError) {
-      const now = await describeJob(client, jobId);
-      throw new JobSettledError(jobId, (now.description.typedSearchAttributes.get(sa.jobStatus) as string | undefined) ?? now.description.status.name);
-    }
+    if (err instanceof WorkflowNotFoundError) throw new JobSettledError(jobId, indexedJob((await describeJob(client, jobId)).description, jobId).status);
     throw err;
   }
   await recordAction(client, description, 'cancel', jobId, at, options, { status });
