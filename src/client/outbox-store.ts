@@ -81,6 +81,15 @@ async function pendingNames(dir: string): Promise<string[]> {
 }
 
 /** True unless `pid` is known to be gone. */
+/** A JSON file's content, or undefined when it is gone, or not yet (or not) whole JSON. */
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -222,7 +231,9 @@ export function openOutboxStore(dirOption: string, { readOnly = false }: { readO
         }
         // Held: by a process at work (keep off), or by one that is gone or stuck (take it over). Two
         // processes taking over at once may both forward for a while: harmless, as a job id runs once.
-        const holder = (await readFile(file, 'utf8').then(JSON.parse, () => undefined)) as { pid?: number; hostname?: string; staleMs?: number } | undefined;
+        // A holder that has created the file but not yet written it reads as unknown: its renewal
+        // time alone then decides.
+        const holder = (await readJson(file)) as { pid?: number; hostname?: string; staleMs?: number } | undefined;
         const renewedAt = (await stat(file).catch(() => undefined))?.mtimeMs;
         if (renewedAt === undefined) continue;
         const gone = holder?.pid !== undefined && holder.hostname === os.hostname() && !alive(holder.pid);
@@ -260,7 +271,7 @@ export function openOutboxStore(dirOption: string, { readOnly = false }: { readO
       const failed: FailedOutboxEntry[] = [];
       for (const name of failedNames) {
         const file = path.join(dir, failedDir, name);
-        const doc = (await readFile(file, 'utf8').then(JSON.parse, () => ({}))) as Partial<OutboxEntry & FailedOutboxEntry>;
+        const doc = ((await readJson(file)) ?? {}) as Partial<OutboxEntry & FailedOutboxEntry>;
         failed.push({
           jobId: doc.jobId ?? '(unreadable)',
           type: doc.type ?? '(unreadable)',

@@ -1,0 +1,45 @@
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openOutboxStore } from '../../src/client/outbox-store';
+
+describe('the outbox on disk', () => {
+  const dirs: string[] = [];
+  const outbox = () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rebound-outbox-store-'));
+    dirs.push(dir);
+    return { dir, store: openOutboxStore(dir) };
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps off a lock its holder has created but not yet written, and takes it over once stale', async () => {
+    const { dir, store } = outbox();
+    const file = path.join(dir, 'forward.lock');
+    writeFileSync(file, '{"pid":');
+
+    expect(await store.lock(60_000)).toBeUndefined();
+    writeFileSync(file, '');
+    expect(await store.lock(60_000)).toBeUndefined();
+
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(file, anHourAgo, anHourAgo);
+    const lock = await store.lock(60_000);
+    expect(lock).toBeDefined();
+    expect(await openOutboxStore(dir).lock(60_000)).toBeUndefined();
+    await lock!.release();
+    expect(await openOutboxStore(dir).lock(60_000)).toBeDefined();
+  });
+
+  it('lists a failed entry that is not whole JSON as unreadable rather than failing', async () => {
+    const { dir, store } = outbox();
+    mkdirSync(path.join(dir, 'failed'), { recursive: true });
+    writeFileSync(path.join(dir, 'failed', '00000000000001-x.json'), '{"jobId":"a');
+
+    const status = await store.status();
+    expect(status.pending).toBe(0);
+    expect(status.failed).toEqual([expect.objectContaining({ jobId: '(unreadable)', type: '(unreadable)', file: path.join(dir, 'failed', '00000000000001-x.json') })]);
+  });
+});
