@@ -69,6 +69,8 @@ export async function forwardOutbox(client: Client, store: OutboxStore, options:
       try {
         entry = await store.read(name);
       } catch (err) {
+        // Gone: forwarded by a process that took the lock over from this one.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
         // Not a whole entry (written by hand, or damaged): set aside with the reason, never dropped.
         await store.fail(name, err);
         result.failed++;

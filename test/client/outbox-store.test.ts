@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { forwardOutbox } from '../../src/client/outbox-forwarder';
 import { openOutboxStore } from '../../src/client/outbox-store';
 
 describe('the outbox on disk', () => {
@@ -41,5 +43,17 @@ describe('the outbox on disk', () => {
     const status = await store.status();
     expect(status.pending).toBe(0);
     expect(status.failed).toEqual([expect.objectContaining({ jobId: '(unreadable)', type: '(unreadable)', file: path.join(dir, 'failed', '00000000000001-x.json') })]);
+  });
+
+  it('skips an entry another process forwarded after this one listed it, and sets nothing aside', async () => {
+    const { store } = outbox();
+    // A listing taken just before the process that took the lock over removed the entry.
+    const listedBeforeRemoval = { ...store, list: async () => ['0000000000000001-0a1b2c3d.json'] };
+    // Never asked to start anything: the entry is not there to start.
+    const client = { options: { namespace: 'default' } } as unknown as Client;
+
+    const result = await forwardOutbox(client, listedBeforeRemoval, { startTimeoutMs: 1_000 });
+    expect(result).toEqual({ forwarded: 0, failed: 0, pending: 0 });
+    expect((await store.status()).failed).toEqual([]);
   });
 });
