@@ -34,7 +34,7 @@ export interface RetryOptions {
   initialInterval?: Duration;
   /** Each delay is the previous one times this (at least 1). @defaultValue `2` */
   backoffCoefficient?: number;
-  /** No delay is longer than this. @defaultValue `10m` */
+  /** No delay is longer than this. @defaultValue `10m`, or `initialInterval` when that is longer */
   maximumInterval?: Duration;
   /**
    * Attempts per round, the first included: a whole number from 1, or `'unlimited'` (retried until
@@ -164,7 +164,8 @@ export function resolveRetryOptions(base: ResolvedRetryPolicy, options: RetryOpt
   else if (options.maximumAttempts === 0) return { problem: `maximumAttempts must be a whole number from 1 to ${maxCount}, or 'unlimited', got 0` };
   const initialIntervalMs = durationField(options.initialInterval, base.initialIntervalMs, 'initialInterval');
   if (typeof initialIntervalMs === 'string') return { problem: initialIntervalMs };
-  const maximumIntervalMs = durationField(options.maximumInterval, base.maximumIntervalMs, 'maximumInterval');
+  // Left out, the maximum is at least the first delay: `{ initialInterval: '1h' }` alone waits an hour.
+  const maximumIntervalMs = durationField(options.maximumInterval, Math.max(base.maximumIntervalMs, initialIntervalMs), 'maximumInterval');
   if (typeof maximumIntervalMs === 'string') return { problem: maximumIntervalMs };
   const policy: ResolvedRetryPolicy = {
     initialIntervalMs,

@@ -118,6 +118,12 @@ describe('resolveRetryPolicy', () => {
     expect(err.message).toMatch(/unknown jitter option "rate".*ratio/);
   });
 
+  it('raises a maximumInterval left out to a longer initialInterval, and keeps one given', () => {
+    expect(resolveRetryPolicy(defaultRetryPolicy, { initialInterval: '1h' })).toMatchObject({ initialIntervalMs: 3_600_000, maximumIntervalMs: 3_600_000 });
+    expect(resolveRetryPolicy(defaultRetryPolicy, { initialInterval: '1m' })).toMatchObject({ initialIntervalMs: 60_000, maximumIntervalMs: 600_000 });
+    expect(errorOf(() => resolveRetryPolicy(defaultRetryPolicy, { initialInterval: '1h', maximumInterval: '10m' })).message).toMatch(/maximumInterval.*initialInterval/);
+  });
+
   it('checks the merged policy, not just the given fields', () => {
     const base = { ...defaultRetryPolicy, initialIntervalMs: 5_000, maximumIntervalMs: 10_000 };
     const err = errorOf(() => resolveRetryPolicy(base, { maximumInterval: '1s' }));
