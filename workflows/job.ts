@@ -154,7 +154,10 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
   const breakerWakes = { count: 0 };
   setHandler(breakerWakeSignal, () => void breakerWakes.count++);
   // Pause, resume and retry-now act on the attempt through the server: the job only notes them.
-  setHandler(operatorNoteSignal, ({ event, at, attempt, actor, reason }) => {
+  // What the latest cancel request knew of the attempt under way.
+  const cancelAsked: { attemptRunning?: boolean } = {};
+  setHandler(operatorNoteSignal, ({ event, at, attempt, actor, reason, attemptRunning }) => {
+    if (event === 'CancelRequested') cancelAsked.attemptRunning = attemptRunning;
     const detail = event === 'CancelRequested' ? undefined : `next attempt: ${attemptOf(state.retry, attempt ?? state.attempts + 1)}`;
     note(state, event, detail, { actor, reason }, at);
   });
@@ -215,7 +218,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
       if (runningStatuses.includes(state.status)) {
         // Cancelled before it ever ran (a delayed job, say): no attempt is made.
         if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled before it ran');
-        if (await runRound(state, input, breakerWakes)) {
+        if (await runRound(state, input, breakerWakes, cancelAsked)) {
           upsertSearchAttributes([{ key: sa.jobStatus, value: JobStatus.Succeeded }, { key: sa.jobAttempts, value: state.totalAttempts }, ...clearedError]);
           if (state.round > 1) reports.send(state, 'succeededAfterRetry');
           await reports.settled();
@@ -277,7 +280,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobOutcome> {
 }
 
 /** Runs one round of attempts; true when the job succeeded. */
-async function runRound(state: JobState, { timeouts }: JobInput, breakerWakes: { count: number }): Promise<boolean> {
+async function runRound(state: JobState, { timeouts }: JobInput, breakerWakes: { count: number }, cancelAsked: { attemptRunning?: boolean }): Promise<boolean> {
   const { retry } = state;
   const { runJob } = proxyActivities<Activities>({
     startToCloseTimeout: timeouts.startToCloseMs,
@@ -315,8 +318,11 @@ async function runRound(state: JobState, { timeouts }: JobInput, breakerWakes: {
       return true;
     } catch (err) {
       if (isCancellation(err)) {
-        // The attempt under way was cancelled with the job: keep a trace of it.
-        mergeAttempts(state, [{ round: state.round, attempt: state.attempts + 1, endedAt: new Date().toISOString(), outcome: 'Lost', errorType: 'Cancelled', message: 'cancelled while running' }]);
+        // The attempt that may have been under way was cancelled with the job: keep a trace of it,
+        // unless the cancel's sender knew the job was between attempts.
+        if (cancelAsked.attemptRunning !== false) {
+          mergeAttempts(state, [{ round: state.round, attempt: state.attempts + 1, endedAt: new Date().toISOString(), outcome: 'Lost', errorType: 'Cancelled', message: 'cancelled while running' }]);
+        }
         throw err;
       }
       if (!(err instanceof ActivityFailure)) throw err;

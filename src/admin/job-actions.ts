@@ -100,7 +100,7 @@ async function recordAction(client: Client, description: WorkflowExecutionDescri
  * ends `Cancelled`. A settled job is refused with `JobSettledError`, and nothing changes.
  */
 export async function cancelJob(client: Client, jobId: string, options: JobActionOptions & { actor: string }): Promise<JobActionResult> {
-  const { description } = await describeJob(client, jobId);
+  const { description, pending } = await describeJob(client, jobId);
   // As a job's record reads it: a job closed from outside reads Cancelled.
   const { status } = indexedJob(description, jobId);
   if (description.status.name !== 'RUNNING' || (status !== JobStatus.Scheduled && !runningStatuses.includes(status))) throw new JobSettledError(jobId, status);
@@ -111,7 +111,9 @@ export async function cancelJob(client: Client, jobId: string, options: JobActio
       // The server would hold a cancel request until the job's time.
       await handle.terminate(`cancelled before it ran by ${options.actor}${options.reason ? `: ${options.reason}` : ''}`);
     } else {
-      await handle.signal(operatorNoteSignal, { event: noteOf.cancel, at, actor: options.actor, reason: options.reason });
+      // Between attempts (or paused), no attempt is cut short: the job records none.
+      const attemptRunning = pending?.state === 'Running';
+      await handle.signal(operatorNoteSignal, { event: noteOf.cancel, at, actor: options.actor, reason: options.reason, attemptRunning });
       await handle.cancel();
     }
   } catch (err) {

@@ -4,10 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Priority } from '@temporalio/common';
-import { JobStatus, defaultTaskQueue, jobWorkflowId, limits, searchAttributes as sa } from '../contract';
+import { JobStatus, defaultTaskQueue, jobWorkflowId, limits, operatorNoteSignal, searchAttributes as sa } from '../contract';
 import { InvalidOptionsError, JobFailedError, OutboxError, PayloadTooLargeError, PayloadValidationError, SubmitUnreachableError } from '../errors';
 import { JobRegistry, checkOptionKeys, checkTags, resolveRetryPolicy, tagValues, toMs, validatePayload } from '../jobs';
 import { startForwarder, type Forwarder } from './outbox-forwarder';
+import { pendingAttemptOf } from './pending-attempt';
 import { openOutboxStore, type OutboxStore } from './outbox-store';
 import { readJob } from './read-job';
 import { waitUntilSettled } from './settle';
@@ -92,9 +93,15 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
       try {
         // A job still waiting for its time has run no code: nothing to let finish, and the server
         // would hold a cancel request until then.
-        const scheduled = (await handle.describe()).typedSearchAttributes.get(sa.jobStatus) === JobStatus.Scheduled;
-        if (scheduled) await handle.terminate('cancelled before it ran');
-        else await handle.cancel();
+        const description = await handle.describe();
+        if (description.typedSearchAttributes.get(sa.jobStatus) === JobStatus.Scheduled) {
+          await handle.terminate('cancelled before it ran');
+          return;
+        }
+        // Tells the job whether an attempt is under way: one cancelled between attempts records none.
+        const attemptRunning = pendingAttemptOf(description)?.state === 'Running';
+        if (description.status.name === 'RUNNING') await handle.signal(operatorNoteSignal, { event: 'CancelRequested', at: new Date().toISOString(), attemptRunning });
+        await handle.cancel();
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         // Ended already (cancelling a closed workflow answers "not found"), or never was.

@@ -121,6 +121,13 @@ export interface OperatorNote extends Attribution {
   at: string;
   /** The attempt it concerned. @defaultValue the next one the job runs */
   attempt?: number;
+  /**
+   * Of `CancelRequested`: whether an attempt was running when the cancel was asked, as the server
+   * said (the admin API reads it). When false, the cancel leaves no attempt record behind: the
+   * job was between attempts. Unknown when absent (a cancel from elsewhere), and then the job
+   * keeps a `Lost` record of the attempt that may have been under way.
+   */
+  attemptRunning?: boolean;
 }
 
 /** What the job workflow is started with. */

@@ -95,6 +95,8 @@ describe('rebound submit --delay / --run-at, and rebound jobs cancel', () => {
       return r.status === JobStatus.Cancelled && r;
     }, 'the job to end Cancelled', 60_000);
     expect(record.timeline.find((t) => t.event === 'CancelRequested')).toMatchObject({ actor: userInfo().username, reason: 'wrong recipient list' });
+    // The attempt it cut short is kept.
+    expect(record.attemptHistory.map((a) => [a.attempt, a.outcome, a.errorType])).toEqual([[1, 'Lost', 'Cancelled']]);
 
     const done = json(ok(await cli('submit', 'example.send-email', '--payload', '{}', '--wait', '--json')));
     const refused = await cli('jobs', 'cancel', done.jobId, jobId);

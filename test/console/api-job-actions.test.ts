@@ -103,6 +103,9 @@ describe('the console API: retry now, pause, resume, delete, audit', () => {
     const record = await handle.settled();
     expect(record.status).toBe(JobStatus.Cancelled);
     expect(record.timeline.find((t) => t.event === 'CancelRequested')).toMatchObject({ actor: 'ops-console', reason: 'report no longer needed' });
+    // Cancelled between attempts: its one attempt, and no record of a second it never ran.
+    expect(record.attemptHistory.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'Failed']]);
+    expect(record.attempts).toBe(1);
     const settled = await api('POST', `/api/jobs/${handle.jobId}/cancel`);
     expect(settled.status).toBe(409);
     expect(settled.json.error).toMatchObject({ name: 'JobNotDeadError' });

@@ -39,7 +39,17 @@ const slow = defineJob({
   },
 });
 
-const types = [failing, slow];
+/** Fails its first attempt, then waits an hour for the next. */
+const waiting = defineJob({
+  type: 'test.waiting',
+  retry: { initialInterval: '1h', maximumAttempts: 3 },
+  async handler(_payload, ctx) {
+    if (ctx.attempt === 1) throw new UpstreamError('upstream busy');
+    return 'done';
+  },
+});
+
+const types = [failing, slow, waiting];
 
 describe.concurrent('cancelling a job', () => {
   let env: TestEnv;
@@ -105,6 +115,24 @@ describe.concurrent('cancelling a job', () => {
     expect(await handle.status()).toEqual(before);
     expect((await describeJob(handle)).status.name).toBe('RUNNING');
     await env.client.workflow.getHandle(handle.workflowId).terminate('test cleanup');
+  });
+
+  it('ends a running job as Cancelled through its handle, keeping the attempt it cut short', async () => {
+    const handle = await runningJob();
+    await handle.cancel();
+    await expectCancelled(handle, 'CANCELLED');
+    await eventually(async () => aborted.has(handle.jobId), `the attempt of ${handle.jobId} to see its cancellation`);
+    expect((await handle.status()).attemptHistory.map((a) => [a.attempt, a.outcome, a.errorType])).toEqual([[1, 'Lost', 'Cancelled']]);
+  });
+
+  it('ends a job waiting between attempts as Cancelled through its handle, with only the attempts it ran', async () => {
+    const handle = await env.jobs(types).submit('test.waiting', {}, { jobId: unique('waiting') });
+    await eventually(async () => (await handle.status()).nextAttemptAt, `${handle.jobId} to wait for its next attempt`);
+    await handle.cancel();
+    await expectCancelled(handle, 'CANCELLED');
+    const record = await handle.status();
+    expect(record.attemptHistory.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'Failed']]);
+    expect(record.attempts).toBe(1);
   });
 
   it('ends a running job as Cancelled when its workflow is cancelled from the client, and stops its attempt', async () => {
