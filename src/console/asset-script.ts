@@ -106,7 +106,7 @@ export const consoleScript = String.raw`(function () {
       (function poll() {
         api('GET', path).then(function (rec) {
           setStatus(rec.status);
-          var settled = rec.status !== 'Running' && rec.status !== 'Retrying' && !(rec.status === 'DeadLettered' && rec.round === round);
+          var settled = rec.status !== 'Scheduled' && rec.status !== 'Running' && rec.status !== 'Retrying' && !(rec.status === 'DeadLettered' && rec.round === round);
           if (settled) {
             show(statusEl, 'The job is ' + rec.status + '.');
             setTimeout(function () { location.reload(); }, 800);
@@ -122,7 +122,11 @@ export const consoleScript = String.raw`(function () {
       show(errorEl, '');
       busy(true);
       return api('POST', path + '/' + action, body).then(function () {
-        follow(action === 'retry' ? 'Retried: a new round of attempts is running…' : 'Cancelling…');
+        if (action === 'retry') return follow('Retried: a new round of attempts is running…');
+        if (action === 'cancel') return follow('Cancelling…');
+        // Pause, resume, run now: the job does not settle; the page shows its new state.
+        show(statusEl, { pause: 'Paused.', resume: 'Resumed: its next attempt runs now.', 'retry-now': 'Its next attempt runs now.' }[action]);
+        setTimeout(function () { location.reload(); }, 800);
       }, function (err) {
         busy(false);
         throw err;
@@ -131,7 +135,7 @@ export const consoleScript = String.raw`(function () {
     document.querySelectorAll('#job-actions [data-action]').forEach(function (button) {
       button.addEventListener('click', function () {
         var action = button.getAttribute('data-action');
-        if (action === 'cancel' && !window.confirm('Cancel job ' + jobId + ' for good? It ends Cancelled and is not retried.')) return;
+        if (action === 'cancel' && !window.confirm('Cancel job ' + jobId + ' for good? It ends Cancelled and is not retried; an attempt under way is stopped.')) return;
         act(action, {}).catch(function (err) { show(errorEl, err.message); });
       });
     });

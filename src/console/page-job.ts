@@ -1,7 +1,8 @@
 /**
  * A job's page: status, payload, every attempt with its error, duration, delay and stack, the
- * timeline, each round's payload, a link to the Web UI, and (on a dead job) retry, retry with an
- * edited payload, and cancel.
+ * timeline, each round's payload, a link to the Web UI, and its actions: on a dead job retry,
+ * retry with an edited payload, and cancel; on one that has not settled cancel, and, between
+ * attempts, run the next attempt now, pause and resume.
  */
 import type { JobRecord } from '../client';
 import { JobStatus, type AttemptRecord } from '../contract';
@@ -31,11 +32,30 @@ function facts(record: JobRecord): Html {
   return html`<dl class="facts">${rows.filter(([, v]) => v !== undefined).map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>`;
 }
 
+const unsettled: string[] = [JobStatus.Scheduled, JobStatus.Running, JobStatus.Retrying];
+
+/** The buttons of what can be done to the job as it is now. */
+function actionButtons(record: JobRecord): Html | undefined {
+  if (record.status === JobStatus.DeadLettered) {
+    if (record.indexedOnly) return undefined;
+    return html`<button type="button" class="primary" data-action="retry">Retry</button>
+  <button type="button" class="danger" data-action="cancel">Cancel job</button>`;
+  }
+  if (!unsettled.includes(record.status)) return undefined;
+  // Between attempts: its next attempt can be run now, or held until resumed.
+  const waiting = record.nextAttemptAt
+    ? html`<button type="button" class="primary" data-action="retry-now">Run next attempt now</button>
+  <button type="button" class="secondary" data-action="pause">Pause</button>`
+    : '';
+  return html`${record.paused ? html`<button type="button" class="primary" data-action="resume">Resume</button>` : waiting}
+  <button type="button" class="danger" data-action="cancel">Cancel job</button>`;
+}
+
 function actions(ctx: PageContext, record: JobRecord): Html {
-  if (ctx.readOnly || record.status !== JobStatus.DeadLettered || record.indexedOnly) return html``;
+  const buttons = ctx.readOnly ? undefined : actionButtons(record);
+  if (!buttons) return html``;
   return html`<div class="button-row job-actions" id="job-actions">
-  <button type="button" class="primary" data-action="retry">Retry</button>
-  <button type="button" class="danger" data-action="cancel">Cancel job</button>
+  ${buttons}
 </div>
 <p class="form-error" id="action-error" role="alert" hidden></p>
 <p class="notice notice-info" id="action-status" role="status" hidden></p>`;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type DeadLetterAdmin } from '../../src/admin';
 import { JobStatus } from '../../src/contract';
 import { requireBuiltCli, startRebound, type Started } from '../fixtures/rebound-cli';
-import { eventually, testEnv, type TestEnv } from '../helpers';
+import { eventually, testEnv, unique, type TestEnv } from '../helpers';
 import { deadJobs, newToken } from './console-helpers';
 import { consoleJobs } from './console-jobs';
 
@@ -184,6 +184,48 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
     expect(await page.getAttribute('.progress', 'aria-valuenow')).toBe('100');
     await shot('bulk-done');
     await eventually(async () => (await Promise.all(dead.image.map(status))).every((s) => s === JobStatus.Succeeded), 'every retried image job to succeed');
+  });
+
+  it('runs the next attempt of a job waiting between attempts now, pauses and resumes one, and cancels jobs that have not settled', async () => {
+    const jobs = env.jobs(consoleJobs);
+    // Each waits an hour for its second attempt, which succeeds.
+    const waitingJob = async () => {
+      const handle = await jobs.submit('report.build', { reportId: 'rep-318' }, { jobId: unique('report.build') });
+      await eventually(async () => (await admin.get(handle.jobId)).nextAttemptAt, 'the job to wait for its next attempt');
+      return handle.jobId;
+    };
+    const [hurried, held, cancelled] = await Promise.all([waitingJob(), waitingJob(), waitingJob()]);
+
+    await open(`/jobs/${hurried}`);
+    expect(await page.getAttribute('#job', 'data-status')).toBe('Retrying');
+    await page.click('#job-actions [data-action="retry-now"]');
+    await eventually(async () => (await status(hurried)) === JobStatus.Succeeded, 'the hurried job to succeed');
+
+    await open(`/jobs/${held}`);
+    await page.click('#job-actions [data-action="pause"]');
+    // The page reloads with the job paused: Resume in place of Pause.
+    await page.waitForSelector('#job-actions [data-action="resume"]');
+    expect(await page.locator('#job-actions [data-action="pause"]').count()).toBe(0);
+    expect((await admin.get(held)).paused).toMatchObject({ by: 'console' });
+    await shot('job-paused');
+    await page.click('#job-actions [data-action="resume"]');
+    await eventually(async () => (await status(held)) === JobStatus.Succeeded, 'the resumed job to succeed');
+
+    await open(`/jobs/${cancelled}`);
+    await page.click('#job-actions [data-action="cancel"]');
+    await page.waitForSelector('#job[data-status="Cancelled"]');
+    // It was between attempts: none was cut short, so none is added to its one failed attempt.
+    const record = await admin.get(cancelled);
+    expect(record).toMatchObject({ status: JobStatus.Cancelled, attempts: 1 });
+    expect(record.attemptHistory.map((a) => a.outcome)).toEqual(['Failed']);
+
+    const scheduled = await jobs.submit('report.build', { reportId: 'rep-319' }, { jobId: unique('report.build'), delay: '1h' });
+    await open(`/jobs/${scheduled.jobId}`);
+    expect(await page.getAttribute('#job', 'data-status')).toBe('Scheduled');
+    expect(await page.locator('#job-actions [data-action="pause"]').count()).toBe(0);
+    await page.click('#job-actions [data-action="cancel"]');
+    await page.waitForSelector('#job[data-status="Cancelled"]');
+    expect(await admin.get(scheduled.jobId)).toMatchObject({ status: JobStatus.Cancelled, attempts: 0 });
   });
 
   it('answers 401 to a request without the token', async () => {

@@ -6,6 +6,8 @@
  * - `invoice.send`: a permanent `ValidationError` while the customer's email has no `@`: a retry
  *   with a corrected payload fixes it.
  * - `image.resize`: a retryable `UpstreamError` on its 2 attempts, then succeeds in a later round.
+ * - `report.build`: a retryable `WarehouseBusyError` on its first attempt, then waits an hour for
+ *   its second, which succeeds: a job to run now, pause, resume or cancel between attempts.
  */
 import { z } from 'zod';
 import { PermanentError } from '../../src/errors';
@@ -17,6 +19,10 @@ class SmtpTimeoutError extends Error {
 
 class UpstreamError extends Error {
   override name = 'UpstreamError';
+}
+
+class WarehouseBusyError extends Error {
+  override name = 'WarehouseBusyError';
 }
 
 const fast = { initialInterval: 20, backoffCoefficient: 2, maximumInterval: 200 };
@@ -51,4 +57,14 @@ export const resizeImage = defineJob({
   },
 });
 
-export const consoleJobs = [sendEmail, sendInvoice, resizeImage];
+export const buildReport = defineJob({
+  type: 'report.build',
+  schema: z.object({ reportId: z.string() }),
+  retry: { initialInterval: '1h', maximumInterval: '2h', maximumAttempts: 3 },
+  handler: async (payload, ctx) => {
+    if (ctx.attempt === 1) throw new WarehouseBusyError(`warehouse busy: report ${payload.reportId} queued behind 14 others`);
+    return { built: payload.reportId };
+  },
+});
+
+export const consoleJobs = [sendEmail, sendInvoice, resizeImage, buildReport];
