@@ -217,14 +217,19 @@ export function openOutboxStore(dirOption: string, { readOnly = false }: { readO
       for (let tries = 0; tries < 2; tries++) {
         try {
           const handle = await open(file, 'wx', 0o600);
-          await handle.writeFile(JSON.stringify({ pid: process.pid, hostname: os.hostname(), at: new Date().toISOString(), staleMs }));
+          const token = randomBytes(8).toString('hex');
+          await handle.writeFile(JSON.stringify({ pid: process.pid, hostname: os.hostname(), at: new Date().toISOString(), staleMs, token }));
           await handle.close();
           return {
             renew: async () => {
               const now = new Date();
               await utimes(file, now, now).catch(() => undefined);
             },
-            release: () => unlink(file).catch(() => undefined),
+            release: async () => {
+              // Taken over meanwhile (this holder was found stale): the lock is the new holder's.
+              const holder = (await readJson(file)) as { token?: string } | undefined;
+              if (holder?.token === token) await unlink(file).catch(() => undefined);
+            },
           };
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutboxError(dir, 'its forwarding lock cannot be taken', err);

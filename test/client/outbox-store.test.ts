@@ -35,6 +35,23 @@ describe('the outbox on disk', () => {
     expect(await openOutboxStore(dir).lock(60_000)).toBeDefined();
   });
 
+  it('leaves a lock taken over from it to its new holder when released', async () => {
+    const { dir, store } = outbox();
+    const file = path.join(dir, 'forward.lock');
+    const first = await store.lock(60_000);
+    expect(first).toBeDefined();
+    // Found stale by another process, which takes it over.
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(file, anHourAgo, anHourAgo);
+    const second = await openOutboxStore(dir).lock(60_000);
+    expect(second).toBeDefined();
+
+    await first!.release();
+    expect(await openOutboxStore(dir).lock(60_000)).toBeUndefined();
+    await second!.release();
+    expect(await openOutboxStore(dir).lock(60_000)).toBeDefined();
+  });
+
   it('lists a failed entry that is not whole JSON as unreadable rather than failing', async () => {
     const { dir, store } = outbox();
     mkdirSync(path.join(dir, 'failed'), { recursive: true });
