@@ -6,7 +6,7 @@
  * in the job's timeline and recorded in the audit log.
  */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
-import { indexedJob, pendingAttemptOf, type PendingAttempt } from '../client';
+import { cancelJobWorkflow, indexedJob, pendingAttemptOf, type PendingAttempt } from '../client';
 import { JobStatus, jobWorkflowId, operatorNoteSignal, runningStatuses, searchAttributes as sa, type OperatorNote } from '../contract';
 import { JobNotFoundError, JobNotPausedError, JobNotWaitingError, JobPausedError, JobSettledError } from '../errors';
 import { recordAudit } from './audit';
@@ -14,7 +14,7 @@ import type { JobActionOptions, JobActionResult } from './types';
 
 type Action = 'retryNow' | 'pause' | 'resume';
 
-const noteOf: Record<Action | 'cancel', OperatorNote['event']> = { retryNow: 'RetriedNow', pause: 'Paused', resume: 'Resumed', cancel: 'CancelRequested' };
+const noteOf: Record<Action, OperatorNote['event']> = { retryNow: 'RetriedNow', pause: 'Paused', resume: 'Resumed' };
 
 /** The job's workflow description, and its pending attempt when it has one. */
 async function describeJob(client: Client, jobId: string): Promise<{ description: WorkflowExecutionDescription; pending?: PendingAttempt }> {
@@ -100,22 +100,13 @@ async function recordAction(client: Client, description: WorkflowExecutionDescri
  * ends `Cancelled`. A settled job is refused with `JobSettledError`, and nothing changes.
  */
 export async function cancelJob(client: Client, jobId: string, options: JobActionOptions & { actor: string }): Promise<JobActionResult> {
-  const { description, pending } = await describeJob(client, jobId);
+  const { description } = await describeJob(client, jobId);
   // As a job's record reads it: a job closed from outside reads Cancelled.
   const { status } = indexedJob(description, jobId);
   if (description.status.name !== 'RUNNING' || (status !== JobStatus.Scheduled && !runningStatuses.includes(status))) throw new JobSettledError(jobId, status);
-  const handle = client.workflow.getHandle(description.workflowId, description.runId);
   const at = new Date().toISOString();
   try {
-    if (status === JobStatus.Scheduled) {
-      // The server would hold a cancel request until the job's time.
-      await handle.terminate(`cancelled before it ran by ${options.actor}${options.reason ? `: ${options.reason}` : ''}`);
-    } else {
-      // Between attempts (or paused), no attempt is cut short: the job records none.
-      const attemptRunning = pending?.state === 'Running';
-      await handle.signal(operatorNoteSignal, { event: noteOf.cancel, at, actor: options.actor, reason: options.reason, attemptRunning });
-      await handle.cancel();
-    }
+    await cancelJobWorkflow(client.workflow.getHandle(description.workflowId, description.runId), description, { at, actor: options.actor, reason: options.reason });
   } catch (err) {
     // Ended meanwhile: say how it ended.
     if (err instanceof WorkflowNotFoundError) throw new JobSettledError(jobId, indexedJob((await describeJob(client, jobId)).description, jobId).status);

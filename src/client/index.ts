@@ -1,6 +1,7 @@
 /**
  * The application API: submit jobs, follow them, read their records and results.
  */
+export { cancelJobWorkflow } from './cancel-workflow';
 export { createJobClient } from './job-client';
 export { decodePayloads } from './payloads';
 export { readJob, indexedJob, deadRecordOf, isClosedFromOutside, statusOnceClosed, type ExecutionFacts, type IndexedJob } from './read-job';

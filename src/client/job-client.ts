@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Priority } from '@temporalio/common';
-import { JobStatus, defaultTaskQueue, jobWorkflowId, limits, operatorNoteSignal, searchAttributes as sa } from '../contract';
+import { JobStatus, defaultTaskQueue, jobWorkflowId, limits, searchAttributes as sa } from '../contract';
 import { InvalidOptionsError, JobFailedError, OutboxError, PayloadTooLargeError, PayloadValidationError, SubmitUnreachableError } from '../errors';
 import { JobRegistry, checkOptionKeys, checkTags, resolveRetryPolicy, tagValues, toMs, validatePayload } from '../jobs';
+import { cancelJobWorkflow } from './cancel-workflow';
 import { startForwarder, type Forwarder } from './outbox-forwarder';
-import { pendingAttemptOf } from './pending-attempt';
 import { openOutboxStore, type OutboxStore } from './outbox-store';
 import { readJob } from './read-job';
 import { waitUntilSettled } from './settle';
@@ -91,17 +91,7 @@ function makeHandle(client: Client, jobId: string, runId: string | undefined, cr
     async cancel() {
       const handle = client.workflow.getHandle(jobWorkflowId(jobId));
       try {
-        // A job still waiting for its time has run no code: nothing to let finish, and the server
-        // would hold a cancel request until then.
-        const description = await handle.describe();
-        if (description.typedSearchAttributes.get(sa.jobStatus) === JobStatus.Scheduled) {
-          await handle.terminate('cancelled before it ran');
-          return;
-        }
-        // Tells the job whether an attempt is under way: one cancelled between attempts records none.
-        const attemptRunning = pendingAttemptOf(description)?.state === 'Running';
-        if (description.status.name === 'RUNNING') await handle.signal(operatorNoteSignal, { event: 'CancelRequested', at: new Date().toISOString(), attemptRunning });
-        await handle.cancel();
+        await cancelJobWorkflow(handle, await handle.describe());
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         // Ended already (cancelling a closed workflow answers "not found"), or never was.

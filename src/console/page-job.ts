@@ -5,7 +5,7 @@
  * attempts, run the next attempt now, pause and resume.
  */
 import type { JobRecord } from '../client';
-import { JobStatus, type AttemptRecord } from '../contract';
+import { JobStatus, runningStatuses, type AttemptRecord } from '../contract';
 import { webUiJobUrl, type ConsoleContext } from './console-context';
 import { layout, type PageContext } from './page-layout';
 import { ago, clock, duration, html, statusBadge, timeAgo, when, type Html } from './page-html';
@@ -32,8 +32,6 @@ function facts(record: JobRecord): Html {
   return html`<dl class="facts">${rows.filter(([, v]) => v !== undefined).map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>`;
 }
 
-const unsettled: string[] = [JobStatus.Scheduled, JobStatus.Running, JobStatus.Retrying];
-
 /** The buttons of what can be done to the job as it is now. */
 function actionButtons(record: JobRecord): Html | undefined {
   if (record.status === JobStatus.DeadLettered) {
@@ -41,7 +39,7 @@ function actionButtons(record: JobRecord): Html | undefined {
     return html`<button type="button" class="primary" data-action="retry">Retry</button>
   <button type="button" class="danger" data-action="cancel">Cancel job</button>`;
   }
-  if (!unsettled.includes(record.status)) return undefined;
+  if (record.status !== JobStatus.Scheduled && !runningStatuses.includes(record.status)) return undefined;
   // Between attempts: its next attempt can be run now, or held until resumed.
   const waiting = record.nextAttemptAt
     ? html`<button type="button" class="primary" data-action="retry-now">Run next attempt now</button>

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleJobs } from '../../examples/jobs';
 import { jobWorkflowId } from '../../src/contract';
 import { testEnv, unique, type TestEnv } from '../helpers';
-import { json, rebound, requireBuiltCli, startRebound as start } from '../fixtures/rebound-cli';
+import { json, rebound, reboundOn, requireBuiltCli, startRebound as start } from '../fixtures/rebound-cli';
 
 beforeAll(() => {
   requireBuiltCli();
@@ -15,7 +15,7 @@ beforeAll(() => {
 describe('rebound submit and status', () => {
   let env: TestEnv;
   /** `rebound` against the test server, on this file's task queue. */
-  const cli = (...args: string[]) => rebound(...args, '--jobs', 'rebound/examples', '--address', env.config.address, '--task-queue', env.config.taskQueue);
+  const cli = (...args: string[]) => reboundOn(env.config, ...args);
   const expectNotStarted = async (jobId: string) => {
     await expect(env.client.workflow.getHandle(jobWorkflowId(jobId)).describe()).rejects.toMatchObject({ name: 'WorkflowNotFoundError' });
   };

@@ -12,7 +12,7 @@ import { main } from '../../src/cli';
 import { JobStatus, jobWorkflowId } from '../../src/contract';
 import { deadJobType } from '../fixtures/dead-jobs';
 import { eventually, testEnv, unique, type TestEnv } from '../helpers';
-import { json, rebound, requireBuiltCli } from '../fixtures/rebound-cli';
+import { json, reboundOn, requireBuiltCli } from '../fixtures/rebound-cli';
 
 const sorted = (ids: string[]) => [...ids].sort();
 
@@ -28,7 +28,7 @@ describe('rebound dlq', () => {
   let env: TestEnv;
   let admin: DeadLetterAdmin;
   /** `rebound` against the test server, on this file's task queue. */
-  const cli = (...args: string[]) => rebound(...args, '--jobs', 'rebound/examples', '--address', env.config.address, '--task-queue', env.config.taskQueue);
+  const cli = (...args: string[]) => reboundOn(env.config, ...args);
 
   /** Dead job ids by what they are for. */
   const dead = {} as Record<'report' | 'invoice' | 'email' | 'bulkRetried' | 'bulkCancelled' | 'watched', string[]>;

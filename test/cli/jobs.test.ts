@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleJobs } from '../../examples/jobs';
 import type { DeadLetterAdmin } from '../../src/admin';
 import { JobStatus } from '../../src/contract';
-import { json, rebound, requireBuiltCli, type Run } from '../fixtures/rebound-cli';
+import { json, reboundOn, requireBuiltCli, succeeded as ok } from '../fixtures/rebound-cli';
 import { mixedJobTypes, submitMixedJobs, type MixedJobs } from '../fixtures/mixed-jobs';
 import { adminTestEnv, eventually, type TestEnv } from '../helpers';
 
@@ -18,11 +18,7 @@ describe('rebound jobs list, stats and --tag', () => {
   let env: TestEnv;
   let admin: DeadLetterAdmin;
   let mix: MixedJobs;
-  const cli = (...args: string[]) => rebound(...args, '--jobs', 'rebound/examples', '--address', env.config.address, '--task-queue', env.config.taskQueue);
-  const ok = (run: Run) => {
-    expect(run.code, run.stderr).toBe(0);
-    return run;
-  };
+  const cli = (...args: string[]) => reboundOn(env.config, ...args);
 
   beforeAll(async () => {
     requireBuiltCli();

@@ -10,17 +10,13 @@ import { exampleJobs } from '../../examples/jobs';
 import type { DeadLetterAdmin } from '../../src/admin';
 import { pendingAttemptOf } from '../../src/client';
 import { JobStatus, jobWorkflowId } from '../../src/contract';
-import { json, rebound, requireBuiltCli, type Run } from '../fixtures/rebound-cli';
+import { json, reboundOn, requireBuiltCli, succeeded as ok } from '../fixtures/rebound-cli';
 import { adminTestEnv, eventually, unique, type TestEnv } from '../helpers';
 
 describe('rebound submit --delay / --run-at, and rebound jobs cancel', () => {
   let env: TestEnv;
   let admin: DeadLetterAdmin;
-  const cli = (...args: string[]) => rebound(...args, '--jobs', 'rebound/examples', '--address', env.config.address, '--task-queue', env.config.taskQueue);
-  const ok = (run: Run) => {
-    expect(run.code, run.stderr).toBe(0);
-    return run;
-  };
+  const cli = (...args: string[]) => reboundOn(env.config, ...args);
 
   beforeAll(async () => {
     requireBuiltCli();

@@ -135,6 +135,15 @@ describe.concurrent('cancelling a job', () => {
     expect(record.attempts).toBe(1);
   });
 
+  it('cancels a dead job through its handle, and a second cancel leaves it as it ended', async () => {
+    const handle = await deadJob();
+    await handle.cancel();
+    await expectCancelled(handle, 'CANCELLED');
+    const ended = await handle.status();
+    await handle.cancel();
+    expect(await handle.status()).toEqual(ended);
+  });
+
   it('ends a running job as Cancelled when its workflow is cancelled from the client, and stops its attempt', async () => {
     const handle = await runningJob();
     await env.client.workflow.getHandle(handle.workflowId).cancel();
